@@ -1,0 +1,55 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format setup assets clean
+
+run: $(VENV)/.runtime assets
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo "Starting the app on http://$(HOST):$(PORT)/ (sign in as rep / demo)"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Lint, migrations check, then the whole suite on SQLite and again on PostgreSQL.
+test: $(VENV)/.dev assets
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	TESTING=1 $(BIN)/python -m pytest
+	TESTING=1 TEST_DATABASE=postgres $(BIN)/python -m pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+setup: $(VENV)/.dev assets
+
+assets: node_modules/.installed
+
+$(VENV)/bin/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+# Bootstrap, htmx, Chart.js and SortableJS at the versions pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles

@@ -1,0 +1,93 @@
+"""Seed the demo organisation used by `make run`.
+
+Idempotent: when the demo organisation exists it changes nothing and only
+prints the logins. `--reset` wipes the (development) database and seeds anew.
+Refuses to run with DEBUG off, so it can never touch a production database.
+Later features add their demo data in this same command.
+"""
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts import services
+from accounts.models import Role, Team, Territory, User
+
+DEMO_PASSWORD = "demo"
+
+TERRITORIES = ["Northeast", "Southeast", "Midwest", "West Coast"]
+
+# (username, first name, last name, role, team, territory)
+PEOPLE = [
+    ("admin", "Ada", "Admin", Role.ADMIN, None, None),
+    ("director", "Dana", "Director", Role.MANAGER, None, None),
+    ("manager", "Morgan", "Lee", Role.MANAGER, None, None),
+    ("manager2", "Priya", "Shah", Role.MANAGER, None, None),
+    ("rep", "Alex", "Rivera", Role.REP, "Enterprise East", "Northeast"),
+    ("sam", "Sam", "Okafor", Role.REP, "Enterprise East", "Northeast"),
+    ("jordan", "Jordan", "Kim", Role.REP, "Enterprise East", "Southeast"),
+    ("taylor", "Taylor", "Nguyen", Role.REP, "Enterprise East", "Southeast"),
+    ("casey", "Casey", "Müller", Role.REP, "Mid-Market West", "West Coast"),
+    ("riley", "Riley", "Santos", Role.REP, "Mid-Market West", "West Coast"),
+    ("jamie", "Jamie", "Cohen", Role.REP, "Mid-Market West", "Midwest"),
+    ("drew", "Drew", "Patel", Role.REP, "Mid-Market West", "Midwest"),
+]
+
+# (team, manager username, parent team)
+TEAMS = [
+    ("North America Sales", "director", None),
+    ("Enterprise East", "manager", "North America Sales"),
+    ("Mid-Market West", "manager2", "North America Sales"),
+]
+
+
+class Command(BaseCommand):
+    help = _("Create the demo organisation (development only).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true", help=_("Wipe the database and seed the demo again."))
+
+    def handle(self, *args, reset: bool, **options):
+        if not settings.DEBUG:
+            raise CommandError(_("seed_demo only runs with DEBUG on; it never touches a production database."))
+        if reset:
+            call_command("flush", interactive=False, verbosity=0)
+        if User.objects.filter(username="admin").exists():
+            self.stdout.write(_("The demo organisation is already there; nothing changed."))
+        else:
+            seed_demo_organisation()
+            self.stdout.write(self.style.SUCCESS(_("Seeded the demo organisation.")))
+        self.stdout.write(logins_text())
+
+
+@transaction.atomic
+def seed_demo_organisation() -> None:
+    territories = {name: services.territory_save(territory=Territory(name=name)) for name in TERRITORIES}
+    users = {}
+    for username, first, last, role, _team, territory in PEOPLE:
+        users[username] = services.user_create(
+            username=username,
+            password=DEMO_PASSWORD,
+            role=role,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@demo.example",
+            territory=territories.get(territory),
+        )
+    teams: dict[str, Team] = {}
+    for name, manager, parent in TEAMS:
+        teams[name] = services.team_save(team=Team(name=name, manager=users[manager], parent=teams.get(parent)))
+    for username, *_names, team, _territory in PEOPLE:
+        if team:
+            users[username].team = teams[team]
+            services.user_update(user=users[username])
+
+
+def logins_text() -> str:
+    lines = [_("Demo logins (password for all: %(password)s):") % {"password": DEMO_PASSWORD}]
+    for username, first, last, role, team, _territory in PEOPLE:
+        where = f", {team}" if team else ""
+        lines.append(f"  {username:<10} {first} {last} — {Role(role).label}{where}")
+    return "\n".join(lines)

@@ -1,0 +1,172 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    REP = "rep", _("Sales rep")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Admin")
+
+
+class TerritoryQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Territory(models.Model):
+    """A sales territory (a region or a list of accounts) that reps and companies belong to."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = TerritoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+
+    def __str__(self):
+        return self.name
+
+
+class TeamQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Teams this user may look at: admins all, managers the teams they run
+        (and every team below those), reps their own team."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_admin:
+            return self.all()
+        if user.is_manager:
+            return self.filter(pk__in=Team.managed_team_ids(user))
+        return self.filter(pk=user.team_id) if user.team_id else self.none()
+
+
+class Team(models.Model):
+    """A sales team with its manager; a team with a parent is part of a
+    department (e.g. "North America" > "Enterprise East")."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    manager = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_teams",
+        limit_choices_to=Q(role__in=[Role.MANAGER, Role.ADMIN]),
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def managed_team_ids(user) -> set[int]:
+        """Ids of the teams the user manages directly and all teams below them.
+
+        One query per level of the hierarchy; departments are shallow (two or
+        three levels), so this stays a handful of queries.
+        """
+        found: set[int] = set()
+        frontier = set(Team.objects.filter(manager=user).values_list("pk", flat=True))
+        while frontier:
+            found |= frontier
+            frontier = set(Team.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
+        return found
+
+    def ancestor_ids(self) -> set[int]:
+        """Ids of every team above this one (to refuse a parent loop)."""
+        seen: set[int] = set()
+        parent_id = self.parent_id
+        while parent_id and parent_id not in seen:
+            seen.add(parent_id)
+            parent_id = Team.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
+        return seen
+
+
+class UserQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """People this user may look at: admins everyone, managers themselves
+        and the members of their teams, reps themselves and their teammates."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_admin:
+            return self.all()
+        if user.is_manager:
+            return self.filter(Q(pk=user.pk) | Q(team_id__in=Team.managed_team_ids(user)))
+        if user.team_id:
+            return self.filter(Q(pk=user.pk) | Q(team_id=user.team_id))
+        return self.filter(pk=user.pk)
+
+    def reps(self):
+        return self.filter(role=Role.REP, is_active=True)
+
+
+class AccountUserManager(UserManager.from_queryset(UserQuerySet)):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who signs in: a rep, a manager or an admin."""
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.REP)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    territory = models.ForeignKey(
+        Territory,
+        verbose_name=_("territory"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reps",
+    )
+
+    objects = AccountUserManager()
+
+    class Meta:
+        ordering = ["first_name", "last_name", "username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def is_admin(self) -> bool:
+        # A Django superuser (from createsuperuser) is an admin whatever its role says.
+        return self.role == Role.ADMIN or self.is_superuser
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == Role.MANAGER and not self.is_superuser
+
+    @property
+    def is_rep(self) -> bool:
+        return self.role == Role.REP and not self.is_superuser

@@ -1,0 +1,110 @@
+"""Shared fixtures: the people of every permission test, a signed-in client,
+and the real services (PostgreSQL, Redis, a Celery worker)."""
+
+import os
+
+import environ
+import pytest
+
+from tests import services
+from tests.factories import AdminFactory, ManagerFactory, RepFactory, TeamFactory
+
+ON_POSTGRES = os.environ.get("TEST_DATABASE") == "postgres"
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="PostgreSQL-only; runs in the PostgreSQL pass (TEST_DATABASE=postgres)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A throwaway PostgreSQL cluster for the PostgreSQL pass of the suite."""
+    if not ON_POSTGRES:
+        yield None
+        return
+    with services.postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, postgres_url):
+    # Point Django at the throwaway cluster before pytest-django creates the test database.
+    if postgres_url:
+        from django.conf import settings
+
+        settings.DATABASES["default"].update(environ.Env.db_url_config(postgres_url))
+
+
+@pytest.fixture(scope="session")
+def test_database_url(django_db_setup, django_db_blocker):
+    """URL of the test database, for a subprocess (a Celery worker) to share it; PostgreSQL only."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process can share the test database only on PostgreSQL")
+    s = connection.settings_dict
+    return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    with services.redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="Enterprise East")
+
+
+@pytest.fixture
+def manager(team):
+    return team.manager
+
+
+@pytest.fixture
+def rep(team):
+    return RepFactory(username="owner", team=team)
+
+
+@pytest.fixture
+def teammate(team):
+    return RepFactory(username="teammate", team=team)
+
+
+@pytest.fixture
+def outsider(db):
+    """A rep of another team, with another manager."""
+    return RepFactory(username="outsider", team=TeamFactory(name="Mid-Market West"))
+
+
+@pytest.fixture
+def other_manager(outsider):
+    return outsider.team.manager
+
+
+@pytest.fixture
+def admin_user(db):
+    return AdminFactory(username="boss")
+
+
+@pytest.fixture
+def client_as(client):
+    """``client_as(user)`` signs the test client in as that user."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def unmanaged_manager(db):
+    """A manager who runs no team yet."""
+    return ManagerFactory(username="newmanager")

@@ -1,0 +1,163 @@
+"""Start real services for tests: a throwaway PostgreSQL, a redis-server and a
+Celery worker, each on a free loopback port in a temporary folder.
+
+When a program is not installed, the caller skips with a clear reason; with
+REQUIRE_SERVICES=1 (set by CI) that skip becomes a failure, so CI never
+silently runs less than it claims.
+"""
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def require_services() -> bool:
+    return os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def unavailable(reason: str):
+    """Skip (developer machine) or fail (CI) because a real service is missing."""
+    if require_services():
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(check, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not come up within {timeout:.0f}s")
+
+
+def _pg_bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return candidates[-1] if candidates else None
+
+
+@contextmanager
+def postgres_server():
+    """Yield the URL of a fresh PostgreSQL cluster with fsync off; removed afterwards.
+
+    PostgreSQL refuses to run as root, so as root the cluster runs as the
+    ``postgres`` user.
+    """
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not (initdb and pg_ctl):
+        unavailable("PostgreSQL (initdb, pg_ctl) is not installed")
+    folder = Path(tempfile.mkdtemp(prefix="salestracker-pg-"))
+    data, log = folder / "data", folder / "server.log"
+    port = free_port()
+    as_root = os.geteuid() == 0
+    if as_root:
+        shutil.chown(folder, "postgres", "postgres")
+
+    def run(args: list[str]) -> None:
+        command = args if not as_root else ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(args)]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    # Throwaway data: durability settings off for speed.
+    options = (
+        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
+        " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    )
+    try:
+        run([initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])
+        run([pg_ctl, "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o", f"'{options}'", "start"])
+        yield f"postgres://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        if (data / "postmaster.pid").exists():
+            subprocess.run(
+                ["su", "postgres", "-s", "/bin/sh", "-c", f"{pg_ctl} -D {data} -m immediate stop"]
+                if as_root
+                else [pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _redis_ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextmanager
+def redis_server():
+    """Yield the URL of a fresh redis-server that keeps nothing on disk."""
+    binary = shutil.which("redis-server")
+    if not binary:
+        unavailable("redis-server is not installed")
+    port = free_port()
+    folder = tempfile.mkdtemp(prefix="salestracker-redis-")
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: _redis_ping(port), "redis-server")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def celery_worker(*, redis_url: str, database_url: str | None):
+    """Run a real Celery worker process against ``redis_url`` (and the test
+    database, when given); yield the process once it answers a ping."""
+    from salestracker.celery import app
+
+    env = {**os.environ, "REDIS_URL": redis_url, "CELERY_TASK_ALWAYS_EAGER": "0"}
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    folder = Path(tempfile.mkdtemp(prefix="salestracker-worker-"))
+    log_path = folder / "worker.log"
+    command = [sys.executable, "-m", "celery", "-A", "salestracker", "worker", "--pool=solo", "--loglevel=INFO"]
+    command += ["--without-gossip", "--without-mingle", "--hostname=test-worker@%h"]
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        with app.connection_for_write(redis_url) as connection:
+            wait_for(
+                lambda: process.poll() is None and bool(app.control.ping(timeout=0.5, connection=connection)),
+                "the Celery worker",
+                timeout=60,
+            )
+        yield process
+    except RuntimeError as exc:
+        raise RuntimeError(f"{exc}; worker log:\n{log_path.read_text()}") from exc
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(folder, ignore_errors=True)
