@@ -129,12 +129,23 @@ def redis_server():
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def celery_app_for(broker_url: str):
+    """A Celery app with the project's settings (timeouts, acks) but talking to
+    ``broker_url``: what the web process uses in production."""
+    from celery import Celery
+
+    app = Celery("salestracker", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.broker_url = broker_url
+    app.conf.task_always_eager = False
+    return app
+
+
 @contextmanager
 def celery_worker(*, redis_url: str, database_url: str | None):
     """Run a real Celery worker process against ``redis_url`` (and the test
     database, when given); yield the process once it answers a ping."""
-    from salestracker.celery import app
-
+    app = celery_app_for(redis_url)
     env = {**os.environ, "REDIS_URL": redis_url, "CELERY_TASK_ALWAYS_EAGER": "0"}
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -145,12 +156,7 @@ def celery_worker(*, redis_url: str, database_url: str | None):
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        with app.connection_for_write(redis_url) as connection:
-            wait_for(
-                lambda: process.poll() is None and bool(app.control.ping(timeout=0.5, connection=connection)),
-                "the Celery worker",
-                timeout=60,
-            )
+        wait_for(lambda: process.poll() is None and bool(app.control.ping(timeout=0.5)), "the Celery worker", 60)
         yield process
     except RuntimeError as exc:
         raise RuntimeError(f"{exc}; worker log:\n{log_path.read_text()}") from exc
