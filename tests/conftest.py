@@ -1,43 +1,12 @@
 """Shared fixtures: the people of every permission test, a signed-in client,
 and the real services (PostgreSQL, Redis, a Celery worker)."""
 
-import os
+from contextlib import ExitStack
 
-import environ
 import pytest
 
 from tests import services
 from tests.factories import AdminFactory, ManagerFactory, RepFactory, TeamFactory
-
-ON_POSTGRES = os.environ.get("TEST_DATABASE") == "postgres"
-
-
-def pytest_collection_modifyitems(config, items):
-    if ON_POSTGRES:
-        return
-    skip = pytest.mark.skip(reason="PostgreSQL-only; runs in the PostgreSQL pass (TEST_DATABASE=postgres)")
-    for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
-
-
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A throwaway PostgreSQL cluster for the PostgreSQL pass of the suite."""
-    if not ON_POSTGRES:
-        yield None
-        return
-    with services.postgres_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, postgres_url):
-    # Point Django at the throwaway cluster before pytest-django creates the test database.
-    if postgres_url:
-        from django.conf import settings
-
-        settings.DATABASES["default"].update(environ.Env.db_url_config(postgres_url))
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +22,11 @@ def test_database_url(django_db_setup, django_db_blocker):
 
 @pytest.fixture(scope="session")
 def redis_url():
-    with services.redis_server() as url:
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(services.redis_server())
+        except services.ServiceUnavailable as exc:
+            services.unavailable(str(exc))
         yield url
 
 

@@ -26,6 +26,10 @@ def require_services() -> bool:
     return os.environ.get("REQUIRE_SERVICES") == "1"
 
 
+class ServiceUnavailable(Exception):
+    """A program a real-service test needs is not installed."""
+
+
 def unavailable(reason: str):
     """Skip (developer machine) or fail (CI) because a real service is missing."""
     if require_services():
@@ -65,7 +69,7 @@ def postgres_server():
     """
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
     if not (initdb and pg_ctl):
-        unavailable("PostgreSQL (initdb, pg_ctl) is not installed")
+        raise ServiceUnavailable("PostgreSQL (initdb, pg_ctl) is not installed")
     folder = Path(tempfile.mkdtemp(prefix="salestracker-pg-"))
     data, log = folder / "data", folder / "server.log"
     port = free_port()
@@ -112,7 +116,7 @@ def redis_server():
     """Yield the URL of a fresh redis-server that keeps nothing on disk."""
     binary = shutil.which("redis-server")
     if not binary:
-        unavailable("redis-server is not installed")
+        raise ServiceUnavailable("redis-server is not installed")
     port = free_port()
     folder = tempfile.mkdtemp(prefix="salestracker-redis-")
     process = subprocess.Popen(

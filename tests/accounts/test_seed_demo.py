@@ -33,7 +33,9 @@ def test_it_changes_nothing_when_the_demo_exists(db, debug_on, capsys):
     assert "nothing changed" in capsys.readouterr().out
 
 
-def test_it_starts_over_with_reset(db, debug_on):
+@pytest.mark.django_db(transaction=True)
+def test_it_starts_over_with_reset(debug_on):
+    # Transactional: like the real command, the flush must not run inside a transaction.
     call_command("seed_demo")
     User.objects.filter(username="sam").update(first_name="Samuel")
     call_command("seed_demo", reset=True)

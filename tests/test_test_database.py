@@ -1,0 +1,11 @@
+"""Guards the test setup itself: each pass really runs on the database it names."""
+
+import pytest
+from django.db import connection
+
+from tests.postgres_plugin import on_postgres
+
+
+@pytest.mark.django_db
+def test_it_runs_on_the_database_the_pass_names():
+    assert connection.vendor == ("postgresql" if on_postgres() else "sqlite")
