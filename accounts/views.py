@@ -36,7 +36,9 @@ def user_create(request):
         )
         messages.success(request, _("%(user)s can now sign in.") % {"user": user})
         return redirect("accounts:user_list")
-    return render(request, "accounts/user_form.html", {"form": form, "title": _("Add a person")})
+    return render(
+        request, "accounts/form.html", {"form": form, "title": _("Add a person"), "cancel_url": "accounts:user_list"}
+    )
 
 
 @admin_required
@@ -50,8 +52,13 @@ def user_edit(request, user_id):
         return redirect("accounts:user_list")
     return render(
         request,
-        "accounts/user_form.html",
-        {"form": form, "person": person, "title": _("Edit %(user)s") % {"user": person}},
+        "accounts/form.html",
+        {
+            "form": form,
+            "title": _("Edit %(user)s") % {"user": person},
+            "cancel_url": "accounts:user_list",
+            "set_password_for": person,
+        },
     )
 
 
@@ -66,8 +73,12 @@ def user_set_password(request, user_id):
         return redirect("accounts:user_edit", user_id=person.pk)
     return render(
         request,
-        "accounts/user_form.html",
-        {"form": form, "person": person, "title": _("Set a new password for %(user)s") % {"user": person}},
+        "accounts/form.html",
+        {
+            "form": form,
+            "title": _("Set a new password for %(user)s") % {"user": person},
+            "cancel_url": "accounts:user_list",
+        },
     )
 
 
@@ -80,15 +91,8 @@ def team_list(request):
 @require_http_methods(["GET", "POST"])
 def team_edit(request, team_id=None):
     team = get_object_or_404(Team, pk=team_id) if team_id else Team()
-    form = TeamForm(request.POST or None, instance=team)
-    if request.method == "POST" and form.is_valid():
-        services.team_save(team=form.save(commit=False))
-        messages.success(request, _("Saved team %(team)s.") % {"team": team})
-        return redirect("accounts:team_list")
     title = _("Edit %(team)s") % {"team": team} if team.pk else _("Add a team")
-    return render(
-        request, "accounts/simple_form.html", {"form": form, "title": title, "cancel_url": "accounts:team_list"}
-    )
+    return _edit(request, TeamForm, team, services.team_save, "team", title, "accounts:team_list")
 
 
 @admin_required
@@ -107,14 +111,9 @@ def territory_list(request):
 @require_http_methods(["GET", "POST"])
 def territory_edit(request, territory_id=None):
     territory = get_object_or_404(Territory, pk=territory_id) if territory_id else Territory()
-    form = TerritoryForm(request.POST or None, instance=territory)
-    if request.method == "POST" and form.is_valid():
-        services.territory_save(territory=form.save(commit=False))
-        messages.success(request, _("Saved territory %(territory)s.") % {"territory": territory})
-        return redirect("accounts:territory_list")
     title = _("Edit %(territory)s") % {"territory": territory} if territory.pk else _("Add a territory")
-    return render(
-        request, "accounts/simple_form.html", {"form": form, "title": title, "cancel_url": "accounts:territory_list"}
+    return _edit(
+        request, TerritoryForm, territory, services.territory_save, "territory", title, "accounts:territory_list"
     )
 
 
@@ -123,6 +122,16 @@ def territory_edit(request, territory_id=None):
 def territory_delete(request, territory_id):
     territory = get_object_or_404(Territory, pk=territory_id)
     return _confirm_delete(request, territory, services.territory_delete, "territory", "accounts:territory_list")
+
+
+def _edit(request, form_class, instance, save, keyword, title, list_url):
+    """Add or edit one settings object through its service; invalid input re-renders with errors."""
+    form = form_class(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        saved = save(**{keyword: form.save(commit=False)})
+        messages.success(request, _("Saved %(name)s.") % {"name": saved})
+        return redirect(list_url)
+    return render(request, "accounts/form.html", {"form": form, "title": title, "cancel_url": list_url})
 
 
 def _confirm_delete(request, obj, delete, keyword, list_url):
