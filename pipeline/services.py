@@ -1,0 +1,215 @@
+"""Every write to the pipeline, with its rules, in one transaction.
+
+Forms, the board, Django admin and the CSV import all call these, so every
+stage change on any path writes exactly one ``StageChange`` row.
+"""
+
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Company, Contact, Deal, Pipeline, Stage, StageChange, StageKind
+
+
+def _local_day(moment: datetime) -> date:
+    return timezone.localdate(moment)
+
+
+def _check_closing(*, stage: Stage, closed_on: date | None, lost_reason) -> None:
+    errors = {}
+    if stage.kind == StageKind.WON and not closed_on:
+        errors["closed_on"] = _("Enter the date the deal was won.")
+    if stage.kind == StageKind.LOST and not lost_reason:
+        errors["lost_reason"] = _("Choose why the deal was lost.")
+    if closed_on and closed_on > timezone.localdate():
+        errors["closed_on"] = _("The close date cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_stage(*, pipeline: Pipeline, stage: Stage) -> None:
+    if stage.pipeline_id != pipeline.pk:
+        raise ValidationError({"stage": _("That stage belongs to another pipeline.")})
+    if stage.is_archived:
+        raise ValidationError({"stage": _("That stage is archived.")})
+
+
+@transaction.atomic
+def deal_create(
+    *,
+    by,
+    title: str,
+    company: Company,
+    owner,
+    pipeline: Pipeline,
+    stage: Stage,
+    amount,
+    deal_type: str,
+    contact: Contact | None = None,
+    lead_source=None,
+    expected_close_date: date | None = None,
+    closed_on: date | None = None,
+    lost_reason=None,
+    competitor=None,
+    created_at: datetime | None = None,
+) -> Deal:
+    """Create a deal in its first stage, with the first row of its stage history."""
+    _check_stage(pipeline=pipeline, stage=stage)
+    _check_closing(stage=stage, closed_on=closed_on, lost_reason=lost_reason)
+    now = created_at or timezone.now()
+    deal = Deal(
+        title=title,
+        company=company,
+        contact=contact,
+        owner=owner,
+        pipeline=pipeline,
+        stage=stage,
+        amount=amount,
+        deal_type=deal_type,
+        lead_source=lead_source or (contact.lead_source if contact else None),
+        expected_close_date=expected_close_date,
+        closed_on=closed_on if stage.is_closed else None,
+        lost_reason=lost_reason if stage.kind == StageKind.LOST else None,
+        competitor=competitor if stage.kind == StageKind.LOST else None,
+        stage_entered_at=now,
+        created_at=now,
+    )
+    deal.full_clean()
+    deal.save()
+    StageChange.objects.create(
+        deal=deal, to_stage=stage, changed_at=now, day=_local_day(now), changed_by=by, owner=owner
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_update(*, deal: Deal, by, **fields) -> Deal:
+    """Change a deal's details (not its stage: that is ``deal_move``)."""
+    if "stage" in fields or "pipeline" in fields:
+        raise ValueError("use deal_move to change a deal's stage")
+    for name, value in fields.items():
+        setattr(deal, name, value)
+    deal.full_clean()
+    deal.save()
+    return deal
+
+
+@transaction.atomic
+def deal_move(
+    *,
+    deal: Deal,
+    to_stage: Stage,
+    by,
+    closed_on: date | None = None,
+    lost_reason=None,
+    competitor=None,
+    at: datetime | None = None,
+) -> StageChange | None:
+    """Move a deal to another stage and record it; a move to its current stage does nothing.
+
+    The deal row is locked first, so two people moving the same deal at once
+    are serialised: the second move starts from where the first one left the
+    deal, and the history stays a complete chain.
+    """
+    locked = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
+    if locked.stage_id == to_stage.pk:
+        return None
+    _check_stage(pipeline=locked.pipeline, stage=to_stage)
+    _check_closing(stage=to_stage, closed_on=closed_on, lost_reason=lost_reason)
+    now = at or timezone.now()
+    change = StageChange.objects.create(
+        deal=locked,
+        from_stage=locked.stage,
+        from_entered_at=locked.stage_entered_at,
+        to_stage=to_stage,
+        changed_at=now,
+        day=_local_day(now),
+        changed_by=by,
+        owner_id=locked.owner_id,
+    )
+    locked.stage = to_stage
+    locked.stage_entered_at = now
+    # Closing records how; reopening clears it (the history keeps what happened).
+    locked.closed_on = closed_on if to_stage.is_closed else None
+    locked.lost_reason = lost_reason if to_stage.kind == StageKind.LOST else None
+    locked.competitor = competitor if to_stage.kind == StageKind.LOST else None
+    locked.save(update_fields=["stage", "stage_entered_at", "closed_on", "lost_reason", "competitor", "updated_at"])
+    # Keep the caller's instance in step with the database.
+    deal.stage, deal.stage_entered_at = locked.stage, locked.stage_entered_at
+    deal.closed_on, deal.lost_reason, deal.competitor = locked.closed_on, locked.lost_reason, locked.competitor
+    return change
+
+
+@transaction.atomic
+def pipeline_save(*, pipeline: Pipeline) -> Pipeline:
+    pipeline.full_clean()
+    pipeline.save()
+    return pipeline
+
+
+@transaction.atomic
+def stage_save(*, stage: Stage) -> Stage:
+    """Add or change a stage. A new stage goes to the end of its pipeline; only
+    one stage per pipeline counts as "opportunity"."""
+    if stage.pk is None and not stage.order:
+        last = Stage.objects.filter(pipeline=stage.pipeline).aggregate(m=Max("order"))["m"]
+        stage.order = (last or 0) + 1
+    if stage.is_opportunity:
+        Stage.objects.filter(pipeline=stage.pipeline, is_opportunity=True).exclude(pk=stage.pk).update(
+            is_opportunity=False
+        )
+    stage.full_clean()
+    stage.save()
+    return stage
+
+
+@transaction.atomic
+def stage_reorder(*, pipeline: Pipeline, stage_ids: list[int]) -> None:
+    """Put the pipeline's live stages in the given order (ids of all of them)."""
+    stages = {s.pk: s for s in Stage.objects.select_for_update().filter(pipeline=pipeline, is_archived=False)}
+    if set(stage_ids) != set(stages) or len(stage_ids) != len(stages):
+        raise ValidationError(_("The new order must list every stage of the pipeline exactly once."))
+    for position, stage_id in enumerate(stage_ids, start=1):
+        stages[stage_id].order = position
+    Stage.objects.bulk_update(stages.values(), ["order"])
+
+
+@transaction.atomic
+def stage_archive(*, stage: Stage, move_to: Stage | None, by) -> int:
+    """Archive a stage, first moving its deals to ``move_to`` (each move recorded).
+
+    History keeps pointing at the archived stage; nothing is rewritten.
+    Returns how many deals moved.
+    """
+    stage = Stage.objects.select_for_update().get(pk=stage.pk)
+    deals = list(Deal.objects.filter(stage=stage))
+    if deals and move_to is None:
+        raise ValidationError({"move_to": _("Choose where this stage's deals go.")})
+    if move_to is not None and (move_to.pk == stage.pk or move_to.pipeline_id != stage.pipeline_id):
+        raise ValidationError({"move_to": _("Choose another stage of the same pipeline.")})
+    if deals and move_to.is_closed:
+        raise ValidationError({"move_to": _("Move the deals to an open stage; close them one by one.")})
+    for deal in deals:
+        deal_move(deal=deal, to_stage=move_to, by=by)
+    stage.is_archived = True
+    stage.is_opportunity = False
+    stage.save(update_fields=["is_archived", "is_opportunity"])
+    return len(deals)
+
+
+@transaction.atomic
+def company_save(*, company: Company) -> Company:
+    company.full_clean()
+    company.save()
+    return company
+
+
+@transaction.atomic
+def contact_save(*, contact: Contact) -> Contact:
+    contact.full_clean()
+    contact.save()
+    return contact
