@@ -115,7 +115,10 @@ def deal_move(
     are serialised: the second move starts from where the first one left the
     deal, and the history stays a complete chain.
     """
-    locked = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
+    # Lock the deal row alone: with a join, PostgreSQL re-checks the join after
+    # waiting for the lock and the row vanishes once the other mover changed
+    # its stage. The stage is read after the lock, so it is the one the deal is in.
+    locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if locked.stage_id == to_stage.pk:
         return None
     _check_stage(pipeline=locked.pipeline, stage=to_stage)
