@@ -7,8 +7,10 @@ from tests.helpers import can_sign_in
 
 
 @pytest.fixture
-def debug_on(settings):
+def debug_on(settings, monkeypatch):
     settings.DEBUG = True
+    # The same seed with fewer deals per rep: the volume is checked in one test only.
+    monkeypatch.setattr("pipeline.demo.DEALS_PER_REP", 3)
 
 
 def test_it_seeds_the_demo_logins(db, debug_on, capsys):
@@ -48,3 +50,26 @@ def test_it_refuses_to_run_when_debug_is_off(db, settings):
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_it_seeds_a_year_of_deals_with_consistent_histories(db, debug_on, monkeypatch):
+    from django.db.models import Count, Max
+
+    from pipeline.demo import HABITS
+    from pipeline.models import Deal, StageChange
+
+    monkeypatch.setattr("pipeline.demo.DEALS_PER_REP", 36)
+    call_command("seed_demo")
+    assert Deal.objects.count() == 36 * len(HABITS)
+    reps = User.objects.filter(role=Role.REP)
+    assert all(Deal.objects.filter(owner=rep).exists() for rep in reps)
+    # Every deal's history ends in the stage it is in now.
+    last = StageChange.objects.values("deal").annotate(last=Max("changed_at"))
+    assert len(last) == Deal.objects.count()
+    for deal in Deal.objects.annotate(changes=Count("stage_changes")).select_related("stage")[:50]:
+        assert deal.stage_changes.last().to_stage == deal.stage
+    assert Deal.objects.filter(stage__kind="lost", competitor__isnull=False).exists()
+    assert not Deal.objects.filter(stage__kind="won", closed_on__isnull=True).exists()
+    # Reps differ: conversion is part of the story the dashboards will tell.
+    win_counts = {rep.username: Deal.objects.filter(owner=rep, stage__kind="won").count() for rep in reps}
+    assert max(win_counts.values()) >= 2 * max(1, min(win_counts.values()))

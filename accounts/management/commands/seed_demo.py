@@ -6,6 +6,8 @@ Refuses to run with DEBUG off, so it can never touch a production database.
 Later features add their demo data in this same command.
 """
 
+import random
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -14,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts import services
 from accounts.models import Role, Team, Territory, User
+from pipeline.demo import seed_pipeline_demo
 
 DEMO_PASSWORD = "demo"
 
@@ -83,6 +86,8 @@ def seed_demo_organisation() -> None:
         if team:
             users[username].team = teams[team]
             services.user_update(user=users[username])
+    # A fixed seed: every developer sees the same demo stories.
+    seed_pipeline_demo(users=users, rng=random.Random(2026))
 
 
 def logins_text() -> str:

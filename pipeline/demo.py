@@ -1,0 +1,245 @@
+"""Demo pipeline data for `manage.py seed_demo`: lists, two pipelines, an
+address book, and a year of deals per rep whose stage histories differ by
+rep (conversion, speed, deal size), with some stale and some lost to
+competitors. Written through the services, so the history is what real use
+would leave."""
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import Territory
+
+from . import services
+from .models import Company, Competitor, Contact, DealType, LeadSource, LostReason, Pipeline, Segment, Stage, StageKind
+
+LEAD_SOURCES = ["Website", "Referral", "Outbound", "Event", "Partner"]
+COMPETITORS = ["Acme CRM", "Globex Sales Cloud", "Initech Pipeline"]
+LOST_REASONS = ["Price", "Timing", "No decision", "Chose a competitor", "Missing feature"]
+
+# name, probability, kind, opportunity, rotting days
+NEW_BUSINESS = [
+    ("Lead", 10, StageKind.OPEN, False, None),
+    ("Qualified", 25, StageKind.OPEN, True, 21),
+    ("Demo", 50, StageKind.OPEN, False, None),
+    ("Proposal", 70, StageKind.OPEN, False, 14),
+    ("Negotiation", 85, StageKind.OPEN, False, None),
+    ("Won", 100, StageKind.WON, False, None),
+    ("Lost", 0, StageKind.LOST, False, None),
+]
+RENEWALS = [
+    ("Upcoming", 60, StageKind.OPEN, False, None),
+    ("In talks", 80, StageKind.OPEN, True, 30),
+    ("Renewed", 100, StageKind.WON, False, None),
+    ("Churned", 0, StageKind.LOST, False, None),
+]
+COMPANY_WORDS = [
+    "Northwind",
+    "Contoso",
+    "Fabrikam",
+    "Tailspin",
+    "Litware",
+    "Proseware",
+    "Adatum",
+    "Wingtip",
+    "Lucerne",
+    "Margie",
+    "Fourth",
+    "Coffee",
+    "Alpine",
+    "Blue",
+    "Yonder",
+    "Woodgrove",
+    "Humongous",
+    "Trey",
+    "Relecloud",
+    "Southridge",
+    "Wide",
+    "World",
+    "Graphic",
+    "Design",
+    "Bellows",
+    "Datum",
+]
+FIRST_NAMES = [
+    "Maria",
+    "James",
+    "Wei",
+    "Olivia",
+    "Noah",
+    "Aisha",
+    "Lucas",
+    "Sofia",
+    "Mateo",
+    "Emma",
+    "Hiro",
+    "Fatima",
+    "Liam",
+    "Ava",
+    "Omar",
+    "Chloe",
+]
+LAST_NAMES = [
+    "Garcia",
+    "Smith",
+    "Chen",
+    "Johnson",
+    "Brown",
+    "Khan",
+    "Silva",
+    "Rossi",
+    "Müller",
+    "Dubois",
+    "Tanaka",
+    "Ali",
+    "Novak",
+    "Berg",
+]
+TITLES = ["VP Sales", "Head of Operations", "CFO", "IT Director", "Procurement Lead", "CEO", "Sales Ops Manager"]
+
+# Per-rep habits: chance to advance from each open stage, mean days per stage, typical deal size.
+HABITS = {
+    "rep": (0.72, 6, 18000),
+    "sam": (0.64, 9, 26000),
+    "jordan": (0.55, 12, 14000),
+    "taylor": (0.78, 5, 9000),
+    "casey": (0.60, 8, 32000),
+    "riley": (0.68, 10, 12000),
+    "jamie": (0.50, 15, 22000),
+    "drew": (0.66, 7, 16000),
+}
+DEALS_PER_REP = 36
+
+
+def seed_pipeline_demo(*, users: dict, rng: random.Random) -> None:
+    sources = [LeadSource.objects.create(name=n) for n in LEAD_SOURCES]
+    competitors = [Competitor.objects.create(name=n) for n in COMPETITORS]
+    reasons = [LostReason.objects.create(name=n) for n in LOST_REASONS]
+    new_business = _pipeline("New business", NEW_BUSINESS)
+    _pipeline("Renewals", RENEWALS)
+    companies = _address_book(users=users, sources=sources, rng=rng)
+    now = timezone.now()
+    for username, (advance, mean_days, size) in HABITS.items():
+        owner = users[username]
+        own = [c for c in companies if c.owner_id == owner.pk] or companies
+        for _ in range(DEALS_PER_REP):
+            _deal_with_history(
+                owner=owner,
+                company=rng.choice(own),
+                pipeline=new_business,
+                habits=(advance, mean_days, size),
+                sources=sources,
+                competitors=competitors,
+                reasons=reasons,
+                # A year of history, with a busier recent quarter so boards have open deals.
+                start=now - timedelta(days=rng.uniform(1, 365) if rng.random() < 0.7 else rng.uniform(1, 75)),
+                rng=rng,
+            )
+
+
+def _pipeline(name: str, stages) -> Pipeline:
+    pipeline = services.pipeline_save(pipeline=Pipeline(name=name))
+    for order, (stage_name, probability, kind, opportunity, rotting) in enumerate(stages, start=1):
+        services.stage_save(
+            stage=Stage(
+                pipeline=pipeline,
+                name=stage_name,
+                order=order,
+                probability=probability,
+                kind=kind,
+                is_opportunity=opportunity,
+                rotting_days=rotting,
+            )
+        )
+    return pipeline
+
+
+def _address_book(*, users: dict, sources, rng: random.Random) -> list[Company]:
+    territories = list(Territory.objects.all())
+    reps = [users[name] for name in HABITS]
+    companies = []
+    for index in range(48):
+        owner = reps[index % len(reps)]
+        name = f"{COMPANY_WORDS[index % len(COMPANY_WORDS)]} {['Ltd', 'Inc', 'GmbH', 'Group'][index % 4]}"
+        if index >= len(COMPANY_WORDS):
+            name = f"{COMPANY_WORDS[index % len(COMPANY_WORDS)]} {COMPANY_WORDS[(index * 7) % len(COMPANY_WORDS)]}"
+        company = services.company_save(
+            company=Company(
+                name=name,
+                segment=rng.choice(Segment.values),
+                territory=owner.territory or rng.choice(territories),
+                employees=rng.choice([12, 45, 180, 600, 2500, 12000]),
+                is_customer=rng.random() < 0.3,
+                owner=owner,
+            )
+        )
+        companies.append(company)
+        for _ in range(rng.randint(1, 3)):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            services.contact_save(
+                contact=Contact(
+                    company=company,
+                    first_name=first,
+                    last_name=last,
+                    title=rng.choice(TITLES),
+                    email=f"{slugify(first)}.{slugify(last)}@{slugify(company.name.split()[0])}.example",
+                    phone=f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+                    is_decision_maker=rng.random() < 0.35,
+                    lead_source=rng.choice(sources),
+                    owner=owner,
+                )
+            )
+    return companies
+
+
+def _deal_with_history(*, owner, company, pipeline, habits, sources, competitors, reasons, start, rng):
+    advance, mean_days, size = habits
+    stages = list(pipeline.stages.current())
+    open_stages = [s for s in stages if s.kind == StageKind.OPEN]
+    won = next(s for s in stages if s.kind == StageKind.WON)
+    lost = next(s for s in stages if s.kind == StageKind.LOST)
+    now = timezone.now()
+    contact = company.contacts.first()
+    deal = services.deal_create(
+        by=owner,
+        title=f"{company.name}: {rng.choice(['Starter', 'Team', 'Enterprise', 'Add-on'])} plan",
+        company=company,
+        contact=contact,
+        owner=owner,
+        pipeline=pipeline,
+        stage=open_stages[0],
+        amount=Decimal(round(rng.lognormvariate(0, 0.5) * size, -2)),
+        deal_type=DealType.NEW_BUSINESS
+        if not company.is_customer
+        else rng.choice([DealType.EXPANSION, DealType.RENEWAL]),
+        lead_source=rng.choice(sources),
+        expected_close_date=(start + timedelta(days=mean_days * len(open_stages))).date(),
+        created_at=start,
+    )
+    at = start
+    position = 0
+    while True:
+        at += timedelta(days=rng.expovariate(1 / mean_days))
+        if at >= now:
+            return  # still sitting in this stage today (some of these are stale)
+        # Later stages convert better; occasionally a deal skips a stage.
+        if rng.random() < min(0.95, advance + 0.07 * position):
+            position += 2 if rng.random() < 0.08 and position + 2 < len(open_stages) else 1
+            if position >= len(open_stages):
+                services.deal_move(deal=deal, to_stage=won, by=owner, closed_on=timezone.localdate(at), at=at)
+                return
+            services.deal_move(deal=deal, to_stage=open_stages[position], by=owner, at=at)
+        else:
+            services.deal_move(
+                deal=deal,
+                to_stage=lost,
+                by=owner,
+                closed_on=timezone.localdate(at),
+                lost_reason=rng.choice(reasons),
+                competitor=rng.choice(competitors) if rng.random() < 0.4 else None,
+                at=at,
+            )
+            return
