@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "pipeline",
+    "activities",
     "dashboards",
 ]
 

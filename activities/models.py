@@ -1,0 +1,156 @@
+"""What reps do all day: calls, emails, meetings, demos, prospecting,
+follow-ups, and the non-selling time around them.
+
+Each row stores its local ``day`` (organisation time zone) when saved, so
+rollups group on a plain column instead of truncating timestamps.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team
+
+User = settings.AUTH_USER_MODEL
+
+
+class Kind(models.TextChoices):
+    CALL = "call", _("Call")
+    EMAIL = "email", _("Email")
+    MEETING = "meeting", _("Meeting")
+    DEMO = "demo", _("Demo")
+    PROSPECTING = "prospecting", _("Prospecting")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    INTERNAL_MEETING = "internal_meeting", _("Internal meeting")
+    ADMIN = "admin", _("Admin")
+    TRAVEL = "travel", _("Travel")
+    TRAINING = "training", _("Training")
+
+
+class Outcome(models.TextChoices):
+    CONNECTED = "connected", _("Connected")
+    NO_ANSWER = "no_answer", _("No answer")
+    VOICEMAIL = "voicemail", _("Voicemail")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    SENT = "sent", _("Sent")
+    REPLIED = "replied", _("Replied")
+    BOUNCED = "bounced", _("Bounced")
+    SCHEDULED = "scheduled", _("Scheduled")
+    HELD = "held", _("Held")
+    POSITIVE = "positive", _("Held: positive")
+    NEUTRAL = "neutral", _("Held: neutral")
+    NEGATIVE = "negative", _("Held: negative")
+    NO_SHOW = "no_show", _("No-show")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+SELLING_KINDS = frozenset({Kind.CALL, Kind.EMAIL, Kind.MEETING, Kind.DEMO, Kind.PROSPECTING, Kind.FOLLOW_UP})
+MEETING_KINDS = frozenset({Kind.MEETING, Kind.DEMO})
+HELD_OUTCOMES = frozenset({Outcome.HELD, Outcome.POSITIVE, Outcome.NEUTRAL, Outcome.NEGATIVE})
+_MEETING_OUTCOMES = (Outcome.SCHEDULED, *sorted(HELD_OUTCOMES), Outcome.NO_SHOW, Outcome.CANCELLED)
+
+# The outcomes that fit each kind; a kind missing here takes no outcome.
+OUTCOMES_BY_KIND: dict[str, tuple[str, ...]] = {
+    Kind.CALL: (Outcome.CONNECTED, Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.WRONG_NUMBER),
+    Kind.EMAIL: (Outcome.SENT, Outcome.REPLIED, Outcome.BOUNCED),
+    Kind.MEETING: _MEETING_OUTCOMES,
+    Kind.DEMO: _MEETING_OUTCOMES,
+}
+# Kinds that can be booked for a future date (a scheduled meeting or demo).
+FUTURE_KINDS = MEETING_KINDS
+
+
+class ActivityQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Reps their own, managers their teams' (and their own), admins all."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_admin:
+            return self.all()
+        if user.is_manager:
+            return self.filter(Q(owner=user) | Q(owner__team_id__in=Team.managed_team_ids(user)))
+        return self.filter(owner=user)
+
+    def meetings(self):
+        return self.filter(kind__in=MEETING_KINDS)
+
+    def upcoming(self, now=None):
+        return self.meetings().filter(outcome=Outcome.SCHEDULED, occurred_at__gte=now or timezone.now())
+
+
+class Activity(models.Model):
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="activities", verbose_name=_("rep"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    day = models.DateField(_("day"), help_text=_("Local date of occurred_at, for grouping by period."))
+    duration_minutes = models.PositiveIntegerField(_("minutes"), default=0)
+    company = models.ForeignKey(
+        "pipeline.Company",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("company"),
+    )
+    contact = models.ForeignKey(
+        "pipeline.Contact",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("contact"),
+    )
+    deal = models.ForeignKey(
+        "pipeline.Deal",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("deal"),
+    )
+    deal_stage = models.ForeignKey(
+        "pipeline.Stage",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deal stage at the time"),
+        help_text=_("For follow-ups per advance: the stage the deal sat in when this was logged."),
+    )
+    lead_source = models.ForeignKey(
+        "pipeline.LeadSource",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("source"),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("logged"), default=timezone.now, help_text=_("When it was logged (booked)."))
+    created_day = models.DateField(_("logged on"), help_text=_("Local date of created_at, for meetings booked."))
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [
+            models.Index(fields=["owner", "day"]),
+            models.Index(fields=["owner", "created_day"]),
+            models.Index(fields=["deal", "occurred_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.occurred_at:%Y-%m-%d}"
+
+    @property
+    def is_selling(self) -> bool:
+        return self.kind in SELLING_KINDS
+
+    @property
+    def is_held(self) -> bool:
+        return self.outcome in HELD_OUTCOMES
