@@ -154,3 +154,50 @@ class Activity(models.Model):
     @property
     def is_held(self) -> bool:
         return self.outcome in HELD_OUTCOMES
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded: choose the columns")
+    VALIDATING = "validating", _("Checking every row")
+    INVALID = "invalid", _("Some rows have errors; nothing was imported")
+    READY = "ready", _("Checked: ready to import")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+class ActivityImport(models.Model):
+    """One CSV import of activities, checked and written by Celery tasks.
+
+    The file's text is kept in the database, so a worker on another machine
+    reads exactly what was uploaded; the page polls ``processed_rows``.
+    """
+
+    created_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("by"))
+    file_name = models.CharField(_("file"), max_length=255)
+    content = models.TextField(_("content"))
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows done"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    preview = models.JSONField(_("preview"), default=list, blank=True)
+    imported_rows = models.PositiveIntegerField(_("rows imported"), default=0)
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("activity import")
+        verbose_name_plural = _("activity imports")
+
+    def __str__(self):
+        return self.file_name
+
+    @property
+    def progress_percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ImportStatus.VALIDATING, ImportStatus.IMPORTING)

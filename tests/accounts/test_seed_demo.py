@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from accounts.models import Role, Team, User
 from tests.helpers import can_sign_in
@@ -11,6 +12,7 @@ def debug_on(settings, monkeypatch):
     settings.DEBUG = True
     # The same seed with fewer deals per rep: the volume is checked in one test only.
     monkeypatch.setattr("pipeline.demo.DEALS_PER_REP", 3)
+    monkeypatch.setattr("activities.demo.DAYS", 7)
 
 
 def test_it_seeds_the_demo_logins(db, debug_on, capsys):
@@ -73,3 +75,22 @@ def test_it_seeds_a_year_of_deals_with_consistent_histories(db, debug_on, monkey
     # Reps differ: conversion is part of the story the dashboards will tell.
     win_counts = {rep.username: Deal.objects.filter(owner=rep, stage__kind="won").count() for rep in reps}
     assert max(win_counts.values()) >= 2 * max(1, min(win_counts.values()))
+
+
+def test_it_seeds_activity_with_different_habits_per_rep(db, debug_on, monkeypatch):
+    from django.db.models import Count, Q
+
+    from activities.models import Activity, Outcome
+
+    monkeypatch.setattr("activities.demo.DAYS", 60)
+    call_command("seed_demo")
+    rates = {
+        row["owner__username"]: row["connected"] / row["calls"]
+        for row in Activity.objects.filter(kind="call")
+        .values("owner__username")
+        .annotate(calls=Count("id"), connected=Count("id", filter=Q(outcome=Outcome.CONNECTED)))
+    }
+    assert set(rates) == set(User.objects.filter(role=Role.REP).values_list("username", flat=True))
+    assert max(rates.values()) > 2 * min(rates.values())
+    assert Activity.objects.upcoming().exists()
+    assert not Activity.objects.filter(kind="call", day__gt=timezone.localdate()).exists()

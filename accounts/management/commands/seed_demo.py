@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts import services
 from accounts.models import Role, Team, Territory, User
+from activities.demo import seed_activity_demo
 from pipeline.demo import seed_pipeline_demo
 
 DEMO_PASSWORD = "demo"
@@ -87,7 +88,9 @@ def seed_demo_organisation() -> None:
             users[username].team = teams[team]
             services.user_update(user=users[username])
     # A fixed seed: every developer sees the same demo stories.
-    seed_pipeline_demo(users=users, rng=random.Random(2026))
+    rng = random.Random(2026)
+    seed_pipeline_demo(users=users, rng=rng)
+    seed_activity_demo(users=users, rng=rng)
 
 
 def logins_text() -> str:

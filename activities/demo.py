@@ -1,0 +1,125 @@
+"""Demo activity for `manage.py seed_demo`: a year of working days per rep,
+each rep with habits of their own (call volume, connect and reply rates,
+meetings, how much time goes to non-selling work), linked to the rep's
+companies, contacts and open deals.
+
+Written with one bulk insert (tens of thousands of rows): every row is built
+to satisfy the same rules ``services.activity_log`` enforces.
+"""
+
+import random
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+from pipeline.models import Contact, Deal
+
+from .models import Activity, Kind, Outcome
+
+# calls/day, connect rate, emails/day, reply rate, meetings/week, positive share, non-selling minutes/day
+HABITS = {
+    "rep": (14, 0.22, 10, 0.12, 4, 0.45, 60),
+    "sam": (9, 0.30, 14, 0.18, 5, 0.40, 90),
+    "jordan": (18, 0.12, 6, 0.08, 2, 0.25, 150),
+    "taylor": (12, 0.26, 12, 0.15, 6, 0.55, 45),
+    "casey": (7, 0.35, 18, 0.20, 3, 0.50, 120),
+    "riley": (15, 0.18, 9, 0.10, 4, 0.35, 75),
+    "jamie": (10, 0.15, 8, 0.09, 2, 0.30, 180),
+    "drew": (13, 0.24, 11, 0.14, 4, 0.42, 60),
+}
+DAYS = 365
+
+
+def seed_activity_demo(*, users: dict, rng: random.Random) -> int:
+    """Create the demo activity (the last ``DAYS`` days and the next week); returns how many rows."""
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate()
+    rows: list[Activity] = []
+    for username, habits in HABITS.items():
+        owner = users[username]
+        contacts = list(Contact.objects.filter(owner=owner).select_related("company"))
+        deals = list(Deal.objects.filter(owner=owner).select_related("stage"))
+        for offset in range(DAYS, -8, -1):
+            day = today - timedelta(days=offset)
+            if day.weekday() >= 5:
+                continue
+            rows.extend(
+                _one_day(
+                    owner=owner, day=day, today=today, habits=habits, contacts=contacts, deals=deals, tz=tz, rng=rng
+                )
+            )
+    Activity.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def _at(day, tz, rng: random.Random) -> datetime:
+    return datetime.combine(day, time(8, 0), tzinfo=tz) + timedelta(minutes=rng.randint(0, 9 * 60))
+
+
+def _one_day(*, owner, day, today, habits, contacts, deals, tz, rng):
+    calls, connect, emails, reply, meetings_week, positive, non_selling = habits
+    now = timezone.now()
+    future = day > today
+
+    def row(kind, outcome, minutes, booked=None, link=True):
+        at = _at(day, tz, rng)
+        contact = rng.choice(contacts) if contacts and link else None
+        deal = None
+        if link and deals and rng.random() < 0.3:
+            deal = rng.choice(deals)
+            contact = None
+        created = booked or at
+        return Activity(
+            owner=owner,
+            kind=kind,
+            outcome=outcome,
+            occurred_at=at,
+            day=day,
+            duration_minutes=minutes,
+            contact=contact,
+            company=deal.company if deal else (contact.company if contact else None),
+            deal=deal,
+            deal_stage_id=deal.stage_id if deal else None,
+            created_at=min(created, now),
+            created_day=timezone.localdate(min(created, now)),
+        )
+
+    out = []
+    if not future:
+        for _ in range(max(0, round(rng.gauss(calls, calls / 4)))):
+            if rng.random() < connect:
+                out.append(row(Kind.CALL, Outcome.CONNECTED, rng.randint(3, 25)))
+            else:
+                out.append(row(Kind.CALL, rng.choice([Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.NO_ANSWER]), 1))
+        for _ in range(max(0, round(rng.gauss(emails, emails / 4)))):
+            outcome = Outcome.REPLIED if rng.random() < reply else Outcome.SENT
+            out.append(row(Kind.EMAIL, Outcome.BOUNCED if rng.random() < 0.02 else outcome, rng.randint(2, 8)))
+        if rng.random() < 0.5:
+            out.append(row(Kind.PROSPECTING, "", rng.randint(20, 60)))
+        if rng.random() < 0.4:
+            out.append(row(Kind.FOLLOW_UP, "", rng.randint(5, 20)))
+        spent = 0
+        while spent < non_selling:
+            kind = rng.choice([Kind.INTERNAL_MEETING, Kind.ADMIN, Kind.TRAVEL, Kind.TRAINING])
+            minutes = rng.choice([15, 30, 45, 60])
+            out.append(row(kind, "", minutes, link=False))
+            spent += minutes
+    if rng.random() < meetings_week / 5:
+        kind = Kind.DEMO if rng.random() < 0.35 else Kind.MEETING
+        booked = _at(day, tz, rng) - timedelta(days=rng.randint(2, 14))
+        if future:
+            outcome = Outcome.SCHEDULED
+        else:
+            pick = rng.random()
+            if pick < 0.1:
+                outcome = Outcome.NO_SHOW
+            elif pick < 0.15:
+                outcome = Outcome.CANCELLED
+            elif day >= today - timedelta(days=2) and pick < 0.4:
+                outcome = Outcome.SCHEDULED  # happened, not yet marked: the rep's to-do
+            else:
+                outcome = (
+                    Outcome.POSITIVE if rng.random() < positive else rng.choice([Outcome.NEUTRAL, Outcome.NEGATIVE])
+                )
+        out.append(row(kind, outcome, rng.choice([30, 45, 60]), booked=booked))
+    return out
