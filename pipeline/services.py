@@ -12,14 +12,14 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Company, Contact, Deal, Pipeline, Stage, StageChange, StageKind
+from .models import Company, Contact, Deal, NamedList, Pipeline, Stage, StageChange, StageKind
 
 
 def _local_day(moment: datetime) -> date:
     return timezone.localdate(moment)
 
 
-def _check_closing(*, stage: Stage, closed_on: date | None, lost_reason) -> None:
+def check_closing(*, stage: Stage, closed_on: date | None, lost_reason) -> None:
     errors = {}
     if stage.kind == StageKind.WON and not closed_on:
         errors["closed_on"] = _("Enter the date the deal was won.")
@@ -31,7 +31,7 @@ def _check_closing(*, stage: Stage, closed_on: date | None, lost_reason) -> None
         raise ValidationError(errors)
 
 
-def _check_stage(*, pipeline: Pipeline, stage: Stage) -> None:
+def check_stage(*, pipeline: Pipeline, stage: Stage) -> None:
     if stage.pipeline_id != pipeline.pk:
         raise ValidationError({"stage": _("That stage belongs to another pipeline.")})
     if stage.is_archived:
@@ -58,8 +58,8 @@ def deal_create(
     created_at: datetime | None = None,
 ) -> Deal:
     """Create a deal in its first stage, with the first row of its stage history."""
-    _check_stage(pipeline=pipeline, stage=stage)
-    _check_closing(stage=stage, closed_on=closed_on, lost_reason=lost_reason)
+    check_stage(pipeline=pipeline, stage=stage)
+    check_closing(stage=stage, closed_on=closed_on, lost_reason=lost_reason)
     now = created_at or timezone.now()
     deal = Deal(
         title=title,
@@ -121,8 +121,8 @@ def deal_move(
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if locked.stage_id == to_stage.pk:
         return None
-    _check_stage(pipeline=locked.pipeline, stage=to_stage)
-    _check_closing(stage=to_stage, closed_on=closed_on, lost_reason=lost_reason)
+    check_stage(pipeline=locked.pipeline, stage=to_stage)
+    check_closing(stage=to_stage, closed_on=closed_on, lost_reason=lost_reason)
     now = at or timezone.now()
     change = StageChange.objects.create(
         deal=locked,
@@ -157,7 +157,12 @@ def pipeline_save(*, pipeline: Pipeline) -> Pipeline:
 @transaction.atomic
 def stage_save(*, stage: Stage) -> Stage:
     """Add or change a stage. A new stage goes to the end of its pipeline; only
-    one stage per pipeline counts as "opportunity"."""
+    one stage per pipeline counts as "opportunity"; a stage that holds deals
+    keeps its kind (open deals in a "won" stage would be nonsense)."""
+    if stage.pk is not None:
+        saved_kind = Stage.objects.filter(pk=stage.pk).values_list("kind", flat=True).first()
+        if saved_kind != stage.kind and Deal.objects.filter(stage=stage).exists():
+            raise ValidationError({"kind": _("This stage holds deals; move them before changing its kind.")})
     if stage.pk is None and not stage.order:
         last = Stage.objects.filter(pipeline=stage.pipeline).aggregate(m=Max("order"))["m"]
         stage.order = (last or 0) + 1
@@ -202,6 +207,14 @@ def stage_archive(*, stage: Stage, move_to: Stage | None, by) -> int:
     stage.is_opportunity = False
     stage.save(update_fields=["is_archived", "is_opportunity"])
     return len(deals)
+
+
+@transaction.atomic
+def named_list_save(*, item: NamedList) -> NamedList:
+    """Save a lead source, competitor or lost reason."""
+    item.full_clean()
+    item.save()
+    return item
 
 
 @transaction.atomic

@@ -160,3 +160,13 @@ def test_only_one_stage_counts_as_opportunity(pipeline):
     demo.is_opportunity = True
     services.stage_save(stage=demo)
     assert list(pipeline.stages.filter(is_opportunity=True)) == [demo]
+
+
+def test_a_stage_holding_deals_keeps_its_kind(pipeline, rep):
+    make_deal(owner=rep, pipeline=pipeline, stage_name="Demo")
+    demo = stage(pipeline, "Demo")
+    demo.kind = "won"
+    with pytest.raises(ValidationError) as error:
+        services.stage_save(stage=demo)
+    assert "kind" in error.value.message_dict
+    assert stage(pipeline, "Demo").kind == "open"
