@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("accounts/", include("accounts.urls")),
     path("pipeline/", include("pipeline.urls")),
+    path("activities/", include("activities.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
