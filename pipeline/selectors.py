@@ -1,14 +1,15 @@
 """Reads that answer one screen's question each."""
 
 import statistics
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from .models import Deal, Pipeline, Stage, StageChange
+from .models import Deal, Pipeline, Stage, StageChange, StageKind
 
 STALE_LOOKBACK_DAYS = 180
 CLOSED_ON_BOARD_DAYS = 30
@@ -79,16 +80,9 @@ def board_columns(*, pipeline: Pipeline, user, **filters) -> list[BoardColumn]:
     """One column per live stage, in order, with its deals; each deal carries
     ``age_days`` and ``is_stale`` (computed now, from stored timestamps)."""
     columns = {stage.pk: BoardColumn(stage) for stage in Stage.objects.filter(pipeline=pipeline).current()}
-    thresholds = stage_stale_thresholds(pipeline=pipeline)
-    now = timezone.now()
-    for deal in board_deals(pipeline=pipeline, user=user, **filters):
-        column = columns.get(deal.stage_id)
-        if column is None:
-            continue
-        deal.age_days = deal.days_in_stage(now)
-        limit = thresholds.get(deal.stage_id)
-        deal.is_stale = not deal.stage.is_closed and limit is not None and deal.age_days > limit
-        column.deals.append(deal)
+    for deal in deals_with_age(board_deals(pipeline=pipeline, user=user, **filters)):
+        if deal.stage_id in columns:
+            columns[deal.stage_id].deals.append(deal)
     return list(columns.values())
 
 
@@ -100,3 +94,39 @@ def deal_timeline(*, deal: Deal) -> QuerySet[StageChange]:
         .annotate(stay=F("changed_at") - F("from_entered_at"))
         .order_by("changed_at", "pk")
     )
+
+
+def deal_list(
+    *, user, q="", pipeline=None, stage=None, status="", owner=None, team=None, territory=None
+) -> QuerySet[Deal]:
+    """The deals this user may see, filtered, newest first, with what a list row shows."""
+    deals = Deal.objects.visible_to(user).select_related("company", "owner", "pipeline", "stage")
+    if q:
+        deals = deals.filter(Q(title__icontains=q) | Q(company__name__icontains=q))
+    if pipeline:
+        deals = deals.filter(pipeline=pipeline)
+    if stage:
+        deals = deals.filter(stage=stage)
+    if status in StageKind.values:
+        deals = deals.filter(stage__kind=status)
+    if owner:
+        deals = deals.filter(owner=owner)
+    if team:
+        deals = deals.filter(owner__team=team)
+    if territory:
+        deals = deals.filter(company__territory=territory)
+    return deals.order_by("-created_at", "-pk")
+
+
+def deals_with_age(deals: Iterable[Deal]) -> Iterator[Deal]:
+    """Yield each deal with ``age_days`` (open age in its stage, computed now)
+    and ``is_stale``; one threshold lookup per pipeline met."""
+    thresholds: dict[int, dict] = {}
+    now = timezone.now()
+    for deal in deals:
+        if deal.pipeline_id not in thresholds:
+            thresholds[deal.pipeline_id] = stage_stale_thresholds(pipeline=deal.pipeline)
+        limit = thresholds[deal.pipeline_id].get(deal.stage_id)
+        deal.age_days = deal.days_in_stage(now)
+        deal.is_stale = not deal.stage.is_closed and limit is not None and deal.age_days > limit
+        yield deal

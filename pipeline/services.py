@@ -19,6 +19,20 @@ def _local_day(moment: datetime) -> date:
     return timezone.localdate(moment)
 
 
+def _foreign_keys(model) -> list[str]:
+    """Foreign-key field names. Services receive related rows as instances, and
+    the database's constraints guarantee they exist, so ``full_clean`` need not
+    re-query each one (an import of 10,000 deals would pay 8 SELECTs a row)."""
+    return [f.name for f in model._meta.concrete_fields if f.is_relation]
+
+
+def _locked_stage(stage: Stage) -> Stage:
+    """The stage row, locked for this transaction and read fresh, so a deal can
+    never land in a stage that ``stage_archive`` is archiving at this moment.
+    Stages are always locked before deals (as ``stage_archive`` does): no deadlock."""
+    return Stage.objects.select_for_update().get(pk=stage.pk)
+
+
 def check_closing(*, stage: Stage, closed_on: date | None, lost_reason) -> None:
     errors = {}
     if stage.kind == StageKind.WON and not closed_on:
@@ -58,6 +72,7 @@ def deal_create(
     created_at: datetime | None = None,
 ) -> Deal:
     """Create a deal in its first stage, with the first row of its stage history."""
+    stage = _locked_stage(stage)
     check_stage(pipeline=pipeline, stage=stage)
     check_closing(stage=stage, closed_on=closed_on, lost_reason=lost_reason)
     now = created_at or timezone.now()
@@ -78,7 +93,7 @@ def deal_create(
         stage_entered_at=now,
         created_at=now,
     )
-    deal.full_clean()
+    deal.full_clean(exclude=_foreign_keys(Deal))
     deal.save()
     StageChange.objects.create(
         deal=deal, to_stage=stage, changed_at=now, day=_local_day(now), changed_by=by, owner=owner
@@ -118,6 +133,7 @@ def deal_move(
     # Lock the deal row alone: with a join, PostgreSQL re-checks the join after
     # waiting for the lock and the row vanishes once the other mover changed
     # its stage. The stage is read after the lock, so it is the one the deal is in.
+    to_stage = _locked_stage(to_stage)
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     if locked.stage_id == to_stage.pk:
         return None
@@ -219,13 +235,13 @@ def named_list_save(*, item: NamedList) -> NamedList:
 
 @transaction.atomic
 def company_save(*, company: Company) -> Company:
-    company.full_clean()
+    company.full_clean(exclude=_foreign_keys(Company))
     company.save()
     return company
 
 
 @transaction.atomic
 def contact_save(*, contact: Contact) -> Contact:
-    contact.full_clean()
+    contact.full_clean(exclude=_foreign_keys(Contact))
     contact.save()
     return contact

@@ -563,5 +563,7 @@ def test_it_shows_the_settings_tabs_with_the_current_one_active(admin_client, db
     html = admin_client.get(reverse("pipeline:list_items", kwargs={"kind": "competitors"})).content.decode()
     assert reverse("accounts:user_list") in html
     assert reverse("pipeline:pipeline_list") in html
-    active = html[html.index('nav-link active"') :]
+    # The main navigation marks Settings; the settings pills mark the current list.
+    pills = html[html.index("nav-pills") :]
+    active = pills[pills.index('nav-link active"') :]
     assert active.index("Competitors") < active.index("</a>")

@@ -1,0 +1,256 @@
+"""Deal pages and the pipeline board.
+
+Every view starts with its access helper: a deal the user may not see is a
+404, never a 403 (which would leak that it exists). Writes go through
+``services``, reads through ``selectors`` and the scoped querysets.
+"""
+
+from urllib.parse import urlencode, urlsplit
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from salestracker.csvio import csv_response
+
+from . import selectors, services
+from .forms import BoardFilterForm, DealCreateForm, DealFilterForm, DealForm, DealMoveForm, add_service_errors
+from .models import Deal, Pipeline
+
+PAGE_SIZE = 50
+
+
+def _deal_for(request, deal_id) -> Deal:
+    """The deal, if this user may see it; 404 otherwise (never 403, which would leak that it exists)."""
+    return get_object_or_404(
+        Deal.objects.visible_to(request.user).select_related("pipeline", "stage", "owner", "company"), pk=deal_id
+    )
+
+
+def _pipeline_for(request, pipeline_id) -> Pipeline:
+    """Pipelines are shared configuration: every signed-in user may open any board (it shows only their deals)."""
+    return get_object_or_404(Pipeline, pk=pipeline_id)
+
+
+# --- deals ----------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def deal_list(request):
+    search = DealFilterForm(request.GET or None, user=request.user)
+    deals = selectors.deal_list(user=request.user, **search.selected())
+    page = Paginator(deals, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(selectors.deals_with_age(page.object_list))
+    export_query = request.GET.copy()
+    export_query.pop("page", None)
+    return render(
+        request, "pipeline/deals/list.html", {"search": search, "page": page, "export_query": export_query.urlencode()}
+    )
+
+
+@login_required
+@require_GET
+def deal_export(request):
+    """The filtered deal list as CSV, every row (no pagination)."""
+    search = DealFilterForm(request.GET or None, user=request.user)
+    deals = selectors.deal_list(user=request.user, **search.selected())
+    header = [
+        _("Title"),
+        _("Company"),
+        _("Owner"),
+        _("Pipeline"),
+        _("Stage"),
+        _("Amount"),
+        _("Weighted amount"),
+        _("Type"),
+        _("Expected close date"),
+        _("Close date"),
+        _("Days in stage"),
+        _("Stale"),
+    ]
+    rows = (
+        [
+            deal.title,
+            deal.company,
+            deal.owner,
+            deal.pipeline,
+            deal.stage,
+            deal.amount,
+            round(deal.weighted_amount, 2),
+            deal.get_deal_type_display(),
+            deal.expected_close_date or "",
+            deal.closed_on or "",
+            f"{deal.age_days:.1f}",
+            _("yes") if deal.is_stale else "",
+        ]
+        for deal in selectors.deals_with_age(deals.iterator(chunk_size=1000))
+    )
+    return csv_response(filename=f"deals-{timezone.localdate():%Y-%m-%d}.csv", header=header, rows=rows)
+
+
+@login_required
+@require_GET
+def deal_detail(request, deal_id):
+    deal = _deal_for(request, deal_id)
+    (deal,) = selectors.deals_with_age([deal])
+    # Newest first; activities will interleave with these events later.
+    timeline = selectors.deal_timeline(deal=deal).reverse()
+    return render(request, "pipeline/deals/detail.html", {"deal": deal, "timeline": timeline})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deal_create(request):
+    initial = {name: request.GET[name] for name in ("pipeline", "stage") if request.GET.get(name, "").isdigit()}
+    form = DealCreateForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            deal = services.deal_create(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Created %(deal)s.") % {"deal": deal})
+            return redirect("pipeline:deal_detail", deal_id=deal.pk)
+    return render(
+        request,
+        "pipeline/deals/form.html",
+        {"form": form, "title": _("New deal"), "cancel_url": reverse("pipeline:deal_list")},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deal_edit(request, deal_id):
+    deal = _deal_for(request, deal_id)
+    # Taken before binding: the form writes the posted values onto the instance while it validates.
+    title = _("Edit %(deal)s") % {"deal": deal}
+    form = DealForm(request.POST or None, instance=deal, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.deal_update(deal=deal, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved %(deal)s.") % {"deal": deal})
+            return redirect("pipeline:deal_detail", deal_id=deal.pk)
+    return render(
+        request,
+        "pipeline/deals/form.html",
+        {
+            "form": form,
+            "deal": deal,
+            "title": title,
+            "cancel_url": reverse("pipeline:deal_detail", args=[deal.pk]),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deal_move(request, deal_id):
+    """Move a deal to another stage: a plain form without JavaScript, a drop on the board with it.
+
+    An htmx request (from the board) always gets the whole board back,
+    re-rendered from the database, so a refused move puts the card back where
+    it belongs; the form, when there is something to fill in or fix, comes
+    along for the board's modal.
+    """
+    deal = _deal_for(request, deal_id)
+    if request.method == "GET":
+        form = DealMoveForm(deal=deal)
+        return _move_page(request, deal, form)
+    form = DealMoveForm(request.POST, deal=deal)
+    if form.is_valid():
+        if request.htmx and form.lacks_details():
+            asked = DealMoveForm(deal=deal, initial={"stage": form.target})
+            return _board_after_move(request, deal, form=asked)
+        try:
+            change = services.deal_move(deal=deal, by=request.user, **form.move_arguments())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if change is None:
+                done = _("%(deal)s is already in %(stage)s.") % {"deal": deal, "stage": deal.stage}
+            else:
+                done = _("Moved %(deal)s to %(stage)s.") % {"deal": deal, "stage": deal.stage}
+            if request.htmx:
+                return _board_after_move(request, deal, status_message=done)
+            messages.success(request, done)
+            return redirect(_next_url(request) or reverse("pipeline:deal_detail", args=[deal.pk]))
+    if request.htmx:
+        return _board_after_move(request, deal, form=form, status=422)
+    return _move_page(request, deal, form, status=422)
+
+
+def _move_page(request, deal, form, status=200):
+    context = {"deal": deal, "form": form, "next": _next_url(request)}
+    return render(request, "pipeline/deals/move.html", context, status=status)
+
+
+def _next_url(request) -> str:
+    """Where to go after a move (the board the "Move" link was on), if it is a page of this site."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return url if safe else ""
+
+
+def _board_after_move(request, deal, *, form=None, status_message="", status=200):
+    """The board the request came from, re-rendered, with the move form for the modal when there is one.
+
+    htmx sends the page's address (HX-Current-URL); its query string holds the
+    board's filters, so the re-rendered board shows what the user was looking at.
+    """
+    page_query = QueryDict(urlsplit(request.htmx.current_url or "").query)
+    context = _board_context(request, pipeline=deal.pipeline, filter_data=page_query)
+    context.update(deal=deal, form=form, status_message=status_message)
+    response = render(request, "pipeline/board/_move_response.html", context, status=status)
+    # board.js opens the modal on the first event and closes it on the second.
+    response["HX-Trigger-After-Settle"] = "deal-move-form" if form is not None else "deal-moved"
+    return response
+
+
+# --- board ----------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def board(request):
+    """The board of the first active pipeline; a friendly page when none is set up yet."""
+    pipeline = Pipeline.objects.filter(is_active=True).order_by("name").first()
+    if pipeline is None:
+        return render(request, "pipeline/board/no_pipelines.html")
+    return redirect("pipeline:pipeline_board", pipeline_id=pipeline.pk)
+
+
+@login_required
+@require_GET
+def pipeline_board(request, pipeline_id):
+    pipeline = _pipeline_for(request, pipeline_id)
+    context = _board_context(request, pipeline=pipeline, filter_data=request.GET)
+    if request.htmx:
+        return render(request, "pipeline/board/board.html#board", context)
+    context["pipelines"] = Pipeline.objects.filter(Q(is_active=True) | Q(pk=pipeline.pk))
+    return render(request, "pipeline/board/board.html", context)
+
+
+def _board_context(request, *, pipeline, filter_data) -> dict:
+    filters = BoardFilterForm(filter_data or None, user=request.user)
+    selected = filters.selected()
+    query = urlencode({name: value.pk for name, value in selected.items()})
+    board_url = reverse("pipeline:pipeline_board", args=[pipeline.pk]) + (f"?{query}" if query else "")
+    return {
+        "pipeline": pipeline,
+        "filters": filters,
+        "columns": selectors.board_columns(pipeline=pipeline, user=request.user, **selected),
+        "board_url": board_url,
+    }
