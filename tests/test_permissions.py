@@ -8,35 +8,80 @@ import pytest
 from django.urls import get_resolver, reverse
 
 LOGIN = "/accounts/login/"
-OK, REDIRECT, FORBIDDEN, NOT_ALLOWED = 200, 302, 403, 405
+OK, REDIRECT, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = 200, 302, 403, 404, 405
 
-# url name -> (kwargs builder, expected status for anonymous, rep, manager, admin)
+ROLES = ("anonymous", "rep", "outsider", "manager", "admin")
+# The rep owns every object below; the outsider is a rep of another team; the
+# manager runs the rep's team.
+SIGNED_IN = (REDIRECT, OK, OK, OK, OK)
+ADMIN_ONLY = (REDIRECT, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
+MANAGERS = (REDIRECT, FORBIDDEN, FORBIDDEN, OK, OK)
+OWN_TEAM = (REDIRECT, OK, NOT_FOUND, OK, OK)  # another team's record is not even confirmed to exist
+ADDRESS_BOOK_EDIT = (REDIRECT, OK, FORBIDDEN, OK, OK)  # shared to read, not to edit
+
+# url name -> (kwargs builder, expected status for each of ROLES)
 MATRIX = {
-    "dashboards:home": (None, (REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
-    "dashboards:my_week": (None, (REDIRECT, OK, OK, OK)),
-    "dashboards:team": (None, (REDIRECT, FORBIDDEN, OK, OK)),
-    "accounts:login": (None, (OK, REDIRECT, REDIRECT, REDIRECT)),
-    "accounts:logout": (None, (NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED)),
-    "accounts:password_change": (None, (REDIRECT, OK, OK, OK)),
-    "accounts:password_change_done": (None, (REDIRECT, OK, OK, OK)),
-    "accounts:user_list": (None, (REDIRECT, FORBIDDEN, FORBIDDEN, OK)),
-    "accounts:user_create": (None, (REDIRECT, FORBIDDEN, FORBIDDEN, OK)),
-    "accounts:user_edit": (lambda o: {"user_id": o["rep"].pk}, (REDIRECT, FORBIDDEN, FORBIDDEN, OK)),
-    "accounts:user_set_password": (lambda o: {"user_id": o["rep"].pk}, (REDIRECT, FORBIDDEN, FORBIDDEN, OK)),
-    "accounts:team_list": (None, (REDIRECT, FORBIDDEN, FORBIDDEN, OK)),
-    "accounts:team_create": (None, (REDIRECT, FORBIDDEN, FORBIDDEN, OK)),
-    "accounts:team_edit": (lambda o: {"team_id": o["team"].pk}, (REDIRECT, FORBIDDEN, FORBIDDEN, OK)),
-    "accounts:team_delete": (lambda o: {"team_id": o["team"].pk}, (REDIRECT, FORBIDDEN, FORBIDDEN, OK)),
-    "accounts:territory_list": (None, (REDIRECT, FORBIDDEN, FORBIDDEN, OK)),
-    "accounts:territory_create": (None, (REDIRECT, FORBIDDEN, FORBIDDEN, OK)),
-    "accounts:territory_edit": (lambda o: {"territory_id": o["territory"].pk}, (REDIRECT, FORBIDDEN, FORBIDDEN, OK)),
-    "accounts:territory_delete": (
-        lambda o: {"territory_id": o["territory"].pk},
-        (REDIRECT, FORBIDDEN, FORBIDDEN, OK),
+    "dashboards:home": (None, (REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
+    "dashboards:my_week": (None, SIGNED_IN),
+    "dashboards:team": (None, MANAGERS),
+    "accounts:login": (None, (OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
+    "accounts:logout": (None, (NOT_ALLOWED,) * 5),
+    "accounts:password_change": (None, SIGNED_IN),
+    "accounts:password_change_done": (None, SIGNED_IN),
+    "accounts:user_list": (None, ADMIN_ONLY),
+    "accounts:user_create": (None, ADMIN_ONLY),
+    "accounts:user_edit": (lambda o: {"user_id": o["rep"].pk}, ADMIN_ONLY),
+    "accounts:user_set_password": (lambda o: {"user_id": o["rep"].pk}, ADMIN_ONLY),
+    "accounts:team_list": (None, ADMIN_ONLY),
+    "accounts:team_create": (None, ADMIN_ONLY),
+    "accounts:team_edit": (lambda o: {"team_id": o["team"].pk}, ADMIN_ONLY),
+    "accounts:team_delete": (lambda o: {"team_id": o["team"].pk}, ADMIN_ONLY),
+    "accounts:territory_list": (None, ADMIN_ONLY),
+    "accounts:territory_create": (None, ADMIN_ONLY),
+    "accounts:territory_edit": (lambda o: {"territory_id": o["territory"].pk}, ADMIN_ONLY),
+    "accounts:territory_delete": (lambda o: {"territory_id": o["territory"].pk}, ADMIN_ONLY),
+    # Pipeline settings
+    "pipeline:pipeline_list": (None, ADMIN_ONLY),
+    "pipeline:pipeline_create": (None, ADMIN_ONLY),
+    "pipeline:pipeline_edit": (lambda o: {"pipeline_id": o["pipeline"].pk}, ADMIN_ONLY),
+    "pipeline:stage_create": (lambda o: {"pipeline_id": o["pipeline"].pk}, ADMIN_ONLY),
+    "pipeline:stage_edit": (lambda o: {"stage_id": o["stage"].pk}, ADMIN_ONLY),
+    "pipeline:stage_archive": (lambda o: {"stage_id": o["stage"].pk}, ADMIN_ONLY),
+    "pipeline:stage_reorder": (
+        lambda o: {"pipeline_id": o["pipeline"].pk},
+        (REDIRECT, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
     ),
+    "pipeline:list_items": (lambda o: {"kind": "competitors"}, ADMIN_ONLY),
+    "pipeline:list_item_create": (lambda o: {"kind": "lost-reasons"}, ADMIN_ONLY),
+    "pipeline:list_item_edit": (lambda o: {"kind": "lead-sources", "item_id": o["lead_source"].pk}, ADMIN_ONLY),
+    # Deals and the board
+    "pipeline:board": (None, (REDIRECT,) * 5),
+    "pipeline:pipeline_board": (lambda o: {"pipeline_id": o["pipeline"].pk}, SIGNED_IN),
+    "pipeline:deal_list": (None, SIGNED_IN),
+    "pipeline:deal_export": (None, SIGNED_IN),
+    "pipeline:deal_create": (None, SIGNED_IN),
+    "pipeline:deal_detail": (lambda o: {"deal_id": o["deal"].pk}, OWN_TEAM),
+    "pipeline:deal_edit": (lambda o: {"deal_id": o["deal"].pk}, OWN_TEAM),
+    "pipeline:deal_move": (lambda o: {"deal_id": o["deal"].pk}, OWN_TEAM),
+    # The shared address book
+    "pipeline:company_list": (None, SIGNED_IN),
+    "pipeline:company_create": (None, SIGNED_IN),
+    "pipeline:company_export": (None, SIGNED_IN),
+    "pipeline:company_search": (None, SIGNED_IN),
+    "pipeline:company_detail": (lambda o: {"company_id": o["company"].pk}, SIGNED_IN),
+    "pipeline:company_edit": (lambda o: {"company_id": o["company"].pk}, ADDRESS_BOOK_EDIT),
+    "pipeline:company_delete": (lambda o: {"company_id": o["company"].pk}, ADDRESS_BOOK_EDIT),
+    "pipeline:contact_list": (None, SIGNED_IN),
+    "pipeline:contact_create": (None, SIGNED_IN),
+    "pipeline:contact_export": (None, SIGNED_IN),
+    "pipeline:contact_search": (None, SIGNED_IN),
+    "pipeline:contact_detail": (lambda o: {"contact_id": o["contact"].pk}, SIGNED_IN),
+    "pipeline:contact_edit": (lambda o: {"contact_id": o["contact"].pk}, ADDRESS_BOOK_EDIT),
+    "pipeline:contact_delete": (lambda o: {"contact_id": o["contact"].pk}, ADDRESS_BOOK_EDIT),
+    "pipeline:import_upload": (lambda o: {"kind": "deals"}, SIGNED_IN),
+    "pipeline:import_template": (lambda o: {"kind": "contacts"}, SIGNED_IN),
 }
-ROLES = ("anonymous", "rep", "manager", "admin")
-PROJECT_NAMESPACES = {"accounts", "dashboards"}
+PROJECT_NAMESPACES = {"accounts", "dashboards", "pipeline"}
 
 
 def _project_url_names():
@@ -53,17 +98,30 @@ def test_it_covers_every_url():
 
 @pytest.fixture
 def objects(rep, team):
-    from tests.factories import TerritoryFactory
+    from tests.factories import ContactFactory, LeadSourceFactory, TerritoryFactory, make_deal, make_pipeline, stage
 
-    return {"rep": rep, "team": team, "territory": TerritoryFactory(name="Northeast")}
+    pipeline = make_pipeline()
+    deal = make_deal(owner=rep, pipeline=pipeline)
+    contact = ContactFactory(owner=rep, company=deal.company)
+    return {
+        "rep": rep,
+        "team": team,
+        "territory": TerritoryFactory(name="Northeast"),
+        "pipeline": pipeline,
+        "stage": stage(pipeline, "Demo"),
+        "lead_source": LeadSourceFactory(name="Referral"),
+        "deal": deal,
+        "company": deal.company,
+        "contact": contact,
+    }
 
 
 @pytest.mark.parametrize("role_index, role", list(enumerate(ROLES)))
 @pytest.mark.parametrize("url_name", sorted(MATRIX))
-def test_it_answers_each_role(client, objects, manager, admin_user, url_name, role_index, role):
+def test_it_answers_each_role(client, objects, outsider, manager, admin_user, url_name, role_index, role):
     build, expected = MATRIX[url_name]
     url = reverse(url_name, kwargs=build(objects) if build else None)
-    user = {"rep": objects["rep"], "manager": manager, "admin": admin_user}.get(role)
+    user = {"rep": objects["rep"], "outsider": outsider, "manager": manager, "admin": admin_user}.get(role)
     if user:
         client.force_login(user)
     response = client.get(url)
@@ -84,19 +142,33 @@ def test_it_answers_each_role(client, objects, manager, admin_user, url_name, ro
         ("accounts:territory_create", None),
         ("accounts:territory_edit", "territory_id"),
         ("accounts:territory_delete", "territory_id"),
+        ("pipeline:pipeline_create", None),
+        ("pipeline:pipeline_edit", "pipeline_id"),
+        ("pipeline:stage_create", "pipeline_id"),
+        ("pipeline:stage_edit", "stage_id"),
+        ("pipeline:stage_archive", "stage_id"),
+        ("pipeline:stage_reorder", "pipeline_id"),
     ],
 )
 @pytest.mark.parametrize("role", ["rep", "manager"])
 def test_it_refuses_settings_writes_to_non_admins(client, objects, manager, url_name, kwargs_key, role):
     from accounts.models import Team, Territory, User
+    from pipeline.models import Pipeline, Stage
 
-    ids = {"user_id": objects["rep"].pk, "team_id": objects["team"].pk, "territory_id": objects["territory"].pk}
+    ids = {
+        "user_id": objects["rep"].pk,
+        "team_id": objects["team"].pk,
+        "territory_id": objects["territory"].pk,
+        "pipeline_id": objects["pipeline"].pk,
+        "stage_id": objects["stage"].pk,
+    }
     url = reverse(url_name, kwargs={kwargs_key: ids[kwargs_key]} if kwargs_key else None)
     client.force_login(objects["rep"] if role == "rep" else manager)
-    before = (list(User.objects.values()), list(Team.objects.values()), list(Territory.objects.values()))
-    response = client.post(url, {"name": "Hacked", "username": "hacker", "role": "admin"})
+    tables = (User, Team, Territory, Pipeline, Stage)
+    before = [list(model.objects.values()) for model in tables]
+    response = client.post(url, {"name": "Hacked", "username": "hacker", "role": "admin", "kind": "won"})
     assert response.status_code == FORBIDDEN
-    assert (list(User.objects.values()), list(Team.objects.values()), list(Territory.objects.values())) == before
+    assert [list(model.objects.values()) for model in tables] == before
 
 
 def test_it_gives_404_for_a_missing_user(client_as, admin_user):
