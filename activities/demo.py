@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from pipeline.models import Contact, Deal
 
-from .models import Activity, Kind, Outcome
+from .models import MEETING_KINDS, Activity, Kind, Outcome
 
 # calls/day, connect rate, emails/day, reply rate, meetings/week, positive share, non-selling minutes/day
 HABITS = {
@@ -63,6 +63,12 @@ def _one_day(*, owner, day, today, habits, contacts, deals, tz, rng):
 
     def row(kind, outcome, minutes, booked=None, link=True):
         at = _at(day, tz, rng)
+        if at > now:
+            # Later today: only a booked meeting may lie ahead; anything else happened earlier.
+            if kind in MEETING_KINDS:
+                outcome = outcome if outcome in (Outcome.SCHEDULED, Outcome.CANCELLED) else Outcome.SCHEDULED
+            else:
+                at = now - timedelta(minutes=rng.randint(1, 240))
         contact = rng.choice(contacts) if contacts and link else None
         deal = None
         if link and deals and rng.random() < 0.3:
@@ -74,7 +80,7 @@ def _one_day(*, owner, day, today, habits, contacts, deals, tz, rng):
             kind=kind,
             outcome=outcome,
             occurred_at=at,
-            day=day,
+            day=timezone.localdate(at),
             duration_minutes=minutes,
             contact=contact,
             company=deal.company if deal else (contact.company if contact else None),

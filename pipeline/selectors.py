@@ -3,7 +3,7 @@
 import statistics
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import F, Q, QuerySet
@@ -130,3 +130,17 @@ def deals_with_age(deals: Iterable[Deal]) -> Iterator[Deal]:
         deal.age_days = deal.days_in_stage(now)
         deal.is_stale = not deal.stage.is_closed and limit is not None and deal.age_days > limit
         yield deal
+
+
+@dataclass
+class TimelineEvent:
+    at: datetime
+    change: StageChange | None = None
+    activity: object | None = None
+
+
+def deal_events(*, changes: Iterable[StageChange], activities: Iterable) -> list[TimelineEvent]:
+    """A deal's stage changes and its activities in one list, newest first."""
+    events = [TimelineEvent(at=c.changed_at, change=c) for c in changes]
+    events += [TimelineEvent(at=a.occurred_at, activity=a) for a in activities]
+    return sorted(events, key=lambda e: e.at, reverse=True)

@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from activities import selectors as activity_selectors
 from salestracker.csvio import csv_response
 
 from . import selectors, services
@@ -104,7 +105,9 @@ def deal_detail(request, deal_id):
     deal = _deal_for(request, deal_id)
     (deal,) = selectors.deals_with_age([deal])
     # Newest first; activities will interleave with these events later.
-    timeline = selectors.deal_timeline(deal=deal).reverse()
+    timeline = selectors.deal_events(
+        changes=selectors.deal_timeline(deal=deal), activities=activity_selectors.deal_activities(deal=deal)
+    )
     return render(request, "pipeline/deals/detail.html", {"deal": deal, "timeline": timeline})
 
 

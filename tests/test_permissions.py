@@ -80,8 +80,17 @@ MATRIX = {
     "pipeline:contact_delete": (lambda o: {"contact_id": o["contact"].pk}, ADDRESS_BOOK_EDIT),
     "pipeline:import_upload": (lambda o: {"kind": "deals"}, SIGNED_IN),
     "pipeline:import_template": (lambda o: {"kind": "contacts"}, SIGNED_IN),
+    # Activities
+    "activities:list": (None, SIGNED_IN),
+    "activities:export": (None, SIGNED_IN),
+    "activities:log": (None, SIGNED_IN),
+    "activities:link_search": (None, SIGNED_IN),
+    "activities:upcoming": (None, SIGNED_IN),
+    "activities:edit": (lambda o: {"activity_id": o["activity"].pk}, OWN_TEAM),
+    "activities:delete": (lambda o: {"activity_id": o["activity"].pk}, OWN_TEAM),
+    "activities:mark": (lambda o: {"activity_id": o["activity"].pk}, (REDIRECT,) + (NOT_ALLOWED,) * 4),
 }
-PROJECT_NAMESPACES = {"accounts", "dashboards", "pipeline"}
+PROJECT_NAMESPACES = {"accounts", "dashboards", "pipeline", "activities"}
 
 
 def _project_url_names():
@@ -98,6 +107,7 @@ def test_it_covers_every_url():
 
 @pytest.fixture
 def objects(rep, team):
+    from activities import services as activity_services
     from tests.factories import ContactFactory, LeadSourceFactory, TerritoryFactory, make_deal, make_pipeline, stage
 
     pipeline = make_pipeline()
@@ -113,6 +123,7 @@ def objects(rep, team):
         "deal": deal,
         "company": deal.company,
         "contact": contact,
+        "activity": activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected", deal=deal),
     }
 
 

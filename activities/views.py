@@ -1,0 +1,236 @@
+"""Logging activity (the quick-log panel and its full-page twin), the activity
+list with its export, editing and deleting, and the upcoming meetings page.
+
+Every activity is fetched through ``Activity.objects.visible_to``: reps reach
+their own, managers their teams', admins all; anything else answers 404, so
+nobody learns that someone else's activity exists.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from salestracker.csvio import csv_response
+
+from . import selectors, services
+from .forms import ActivityFilterForm, ActivityForm, MeetingMarkForm, add_service_errors
+from .models import Activity
+
+PAGE_SIZE = 50
+# The quick-log panel's form has its own ids, so it can sit on a page that shows another activity form.
+PANEL_AUTO_ID = "ql-%s"
+# Sent by quick_log.js when the page shows the activity list, so the answer adds the new row to it.
+LIST_ON_PAGE_HEADER = "X-Activity-List"
+
+
+def _activity_for(request, activity_id: int) -> Activity:
+    """The activity, if this user may see it (and so change it); 404 otherwise."""
+    return get_object_or_404(
+        Activity.objects.visible_to(request.user).select_related("owner", "company", "contact", "deal", "lead_source"),
+        pk=activity_id,
+    )
+
+
+# --- logging --------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def log(request):
+    """Log one activity. From the quick-log panel (htmx) the answer is the
+    panel's form again: cleared, with a confirmation and the new row for the
+    list, or with its errors (422). Without JavaScript, a page of its own."""
+    panel = bool(request.htmx) and not request.htmx.boosted
+    form = ActivityForm(request.POST or None, user=request.user, auto_id=PANEL_AUTO_ID if panel else "id_%s")
+    activity = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            activity = services.activity_log(owner=form.chosen_owner(), by=request.user, **form.service_arguments())
+        except ValidationError as error:
+            add_service_errors(form, error)
+    if activity is None:
+        status = 422 if request.method == "POST" else 200
+        if panel:
+            return render(request, "activities/_quick_log.html#quick-log-form", {"form": form}, status=status)
+        return render(request, "activities/form.html", {"form": form, "title": _("Log activity")}, status=status)
+
+    confirmation = _logged_message(activity)
+    if not panel:
+        messages.success(request, confirmation)
+        return redirect("activities:list")
+    # A fresh form for the next one, for the same rep (a manager often logs several for one person).
+    fresh = ActivityForm(user=request.user, auto_id=PANEL_AUTO_ID, initial={"owner": activity.owner_id})
+    response = render(
+        request,
+        "activities/_quick_log.html#quick-log-form",
+        {
+            "form": fresh,
+            "confirmation": confirmation,
+            "new_activity": activity,
+            "list_on_page": request.headers.get(LIST_ON_PAGE_HEADER) == "1",
+        },
+    )
+    return trigger_client_event(response, "activity-logged", {"id": activity.pk})
+
+
+def _logged_message(activity: Activity) -> str:
+    """The confirmation: "Call logged.", or "Meeting booked." for one booked ahead."""
+    if activity.occurred_at > timezone.now():
+        return _("%(kind)s booked.") % {"kind": activity.get_kind_display()}
+    return _("%(kind)s logged.") % {"kind": activity.get_kind_display()}
+
+
+@login_required
+@require_GET
+def link_search(request):
+    """Type-ahead options for the "who" box: contacts, companies and the user's visible deals."""
+    q = request.GET.get("q", "").strip()
+    options = selectors.link_search(user=request.user, q=q)
+    return render(request, "activities/_quick_log.html#link-options", {"q": q, "options": options})
+
+
+# --- list and export --------------------------------------------------------
+
+
+def _filtered(request):
+    search = ActivityFilterForm(request.GET, user=request.user)
+    return search, selectors.activity_list(user=request.user, filters=search.selected())
+
+
+@login_required
+@require_GET
+def activity_list(request):
+    search, activities = _filtered(request)
+    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "activities/list.html",
+        {"search": search, "page": page, "counts": selectors.kind_counts(activities)},
+    )
+
+
+@login_required
+@require_GET
+def activity_export(request):
+    _search, activities = _filtered(request)
+    header = [
+        _("when"),
+        _("day"),
+        _("rep"),
+        _("kind"),
+        _("outcome"),
+        _("minutes"),
+        _("company"),
+        _("contact"),
+        _("deal"),
+        _("source"),
+        _("notes"),
+    ]
+    rows = (
+        [
+            timezone.localtime(a.occurred_at).strftime("%Y-%m-%d %H:%M"),
+            a.day.isoformat(),
+            a.owner,
+            a.get_kind_display(),
+            a.get_outcome_display(),
+            a.duration_minutes,
+            a.company or "",
+            a.contact or "",
+            a.deal or "",
+            a.lead_source or "",
+            a.notes,
+        ]
+        for a in activities.iterator(chunk_size=2000)
+    )
+    return csv_response(filename="activities.csv", header=header, rows=rows)
+
+
+# --- edit and delete --------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_edit(request, activity_id):
+    activity = _activity_for(request, activity_id)
+    form = ActivityForm(request.POST or None, user=request.user, activity=activity)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_update(
+                activity=activity, by=request.user, owner=form.chosen_owner(), **form.service_arguments()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved the %(kind)s.") % {"kind": activity.get_kind_display().lower()})
+            return redirect("activities:list")
+    return render(
+        request,
+        "activities/form.html",
+        {"form": form, "activity": activity, "title": _("Edit activity")},
+        status=422 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_delete(request, activity_id):
+    """GET asks to confirm; only POST deletes."""
+    activity = _activity_for(request, activity_id)
+    if request.method == "POST":
+        services.activity_delete(activity=activity, by=request.user)
+        messages.success(request, _("Deleted the %(kind)s.") % {"kind": activity.get_kind_display().lower()})
+        return redirect("activities:list")
+    return render(request, "activities/confirm_delete.html", {"activity": activity})
+
+
+# --- upcoming meetings --------------------------------------------------------
+
+
+@login_required
+@require_GET
+def upcoming(request):
+    now = timezone.now()
+    meetings = selectors.upcoming_meetings(user=request.user, now=now)
+    return render(request, "activities/upcoming.html", {"meetings": meetings, "now": now})
+
+
+@login_required
+@require_POST
+def meeting_mark(request, activity_id):
+    """One click on the upcoming page: held (and how it went), no-show or cancelled."""
+    activity = _activity_for(request, activity_id)
+    form = MeetingMarkForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            services.meeting_mark(activity=activity, outcome=form.cleaned_data["outcome"], by=request.user)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = " ".join(form.errors["outcome"])
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, _("Marked %(meeting)s.") % {"meeting": _meeting_name(activity)})
+        return redirect("activities:upcoming")
+    # Fetched again: a refused change may have been applied to the instance in memory.
+    activity = _activity_for(request, activity_id)
+    return render(
+        request,
+        "activities/upcoming.html#meeting-row",
+        {"meeting": activity, "now": timezone.now(), "error": error, "just_marked": error is None},
+        status=422 if error else 200,
+    )
+
+
+def _meeting_name(activity: Activity) -> str:
+    who = activity.deal or activity.contact or activity.company
+    kind = activity.get_kind_display().lower()
+    return _("the %(kind)s with %(who)s") % {"kind": kind, "who": who} if who else _("the %(kind)s") % {"kind": kind}
