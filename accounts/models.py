@@ -10,6 +10,20 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Admin")
 
 
+class OwnedQuerySet(models.QuerySet):
+    """Rows that belong to a person through an ``owner`` field (deals, activities)."""
+
+    def visible_to(self, user):
+        """Reps their own, managers their own and their teams' members', admins all."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_admin:
+            return self.all()
+        if user.is_manager:
+            return self.filter(Q(owner=user) | Q(owner__team_id__in=Team.managed_team_ids(user)))
+        return self.filter(owner=user)
+
+
 class TerritoryQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -119,6 +133,21 @@ class UserQuerySet(models.QuerySet):
 
     def reps(self):
         return self.filter(role=Role.REP, is_active=True)
+
+    def assignable_by(self, user, *, keep: int | None = None):
+        """People ``user`` may make the owner of a deal or an activity: a rep
+        only themselves, a manager themselves and the active members of the
+        teams they run, an admin any active person. ``keep`` (a user id) stays
+        selectable, so editing a record whose owner has left forces no change."""
+        if user.is_admin:
+            allowed = Q(is_active=True)
+        elif user.is_manager:
+            allowed = Q(pk=user.pk) | Q(team_id__in=Team.managed_team_ids(user), is_active=True)
+        else:
+            allowed = Q(pk=user.pk)
+        if keep:
+            allowed |= Q(pk=keep)
+        return self.filter(allowed)
 
 
 class AccountUserManager(UserManager.from_queryset(UserQuerySet)):

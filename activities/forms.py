@@ -19,49 +19,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from pipeline.models import Company, Contact, Deal, LeadSource
+from salestracker.forms import DateInput, DateTimeLocalInput, add_service_errors
 
 from . import selectors, services
 from .models import HELD_OUTCOMES, OUTCOMES_BY_KIND, SELLING_KINDS, Activity, Kind, Outcome
 
 LINK_FIELDS = ("contact", "company", "deal")
 MAX_MINUTES = 24 * 60
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError next to the fields it names; anything else at the top of the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker; it needs ISO dates whatever the locale."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    """The browser's date and time picker, in the organisation's time zone (Django's current one)."""
-
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
-
-
-def owner_choices(user: User, *, keep: int | None = None):
-    """People ``user`` may log activity for: the active people they may see
-    (managers their teams, admins everyone). ``keep`` stays selectable, so
-    editing the activity of someone who has left does not force a change."""
-    allowed = Q(is_active=True)
-    if keep:
-        allowed |= Q(pk=keep)
-    return User.objects.visible_to(user).filter(allowed)
 
 
 def may_choose_owner(user: User) -> bool:
@@ -101,7 +65,9 @@ class ActivityForm(forms.Form):
         self.user = user
         self.activity = activity
         if may_choose_owner(user):
-            self.fields["owner"].queryset = owner_choices(user, keep=activity.owner_id if activity else None)
+            self.fields["owner"].queryset = User.objects.assignable_by(
+                user, keep=activity.owner_id if activity else None
+            )
             self.initial.setdefault("owner", user.pk)
         else:
             # A rep logs for themselves only: without the field, a posted owner is simply ignored.

@@ -7,11 +7,10 @@ rollups group on a plain column instead of truncating timestamps.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Team
+from accounts.models import OwnedQuerySet
 
 User = settings.AUTH_USER_MODEL
 
@@ -62,17 +61,7 @@ OUTCOMES_BY_KIND: dict[str, tuple[str, ...]] = {
 FUTURE_KINDS = MEETING_KINDS
 
 
-class ActivityQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Reps their own, managers their teams' (and their own), admins all."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_admin:
-            return self.all()
-        if user.is_manager:
-            return self.filter(Q(owner=user) | Q(owner__team_id__in=Team.managed_team_ids(user)))
-        return self.filter(owner=user)
-
+class ActivityQuerySet(OwnedQuerySet):
     def meetings(self):
         return self.filter(kind__in=MEETING_KINDS)
 

@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from salestracker.csvio import csv_response
+from salestracker.forms import add_service_errors
 
 from . import selectors, services
-from .forms import ActivityFilterForm, ActivityForm, MeetingMarkForm, add_service_errors
+from .forms import ActivityFilterForm, ActivityForm, MeetingMarkForm
 from .models import Activity
 
 PAGE_SIZE = 50

@@ -8,49 +8,15 @@ next to the fields they name with ``add_service_errors``.
 """
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, Territory, User
+from salestracker.forms import DateInput
 
 from .models import Company, Competitor, Contact, Deal, LeadSource, LostReason, Pipeline, Stage, StageKind
-
-
-def assignable_owners(user, *, keep: int | None = None):
-    """People ``user`` may give a deal to: a rep only themselves, a manager
-    themselves and the active members of the teams they manage, an admin any
-    active person. ``keep`` (a user id) stays selectable, so editing a deal
-    whose owner has since left does not force a reassignment."""
-    if user.is_admin:
-        allowed = Q(is_active=True)
-    elif user.is_manager:
-        allowed = Q(pk=user.pk) | Q(team_id__in=Team.managed_team_ids(user), is_active=True)
-    else:
-        allowed = Q(pk=user.pk)
-    if keep:
-        allowed |= Q(pk=keep)
-    return User.objects.filter(allowed)
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError next to the fields it names; anything else at the top of the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker; it needs ISO dates whatever the locale."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class StageChoiceField(forms.ModelChoiceField):
@@ -75,7 +41,7 @@ class DealForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         owner = self.fields["owner"]
-        owner.queryset = assignable_owners(user, keep=self.instance.owner_id)
+        owner.queryset = User.objects.assignable_by(user, keep=self.instance.owner_id)
         if self.initial.get("owner") is None:
             self.initial["owner"] = user.pk
         if not (user.is_manager or user.is_admin):

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Team, Territory
+from accounts.models import OwnedQuerySet, Team, Territory
 
 User = settings.AUTH_USER_MODEL
 
@@ -226,18 +226,7 @@ class DealType(models.TextChoices):
     RENEWAL = "renewal", _("Renewal")
 
 
-class DealQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Deals this user may see: reps their own, managers their teams'
-        (and their own), admins all."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_admin:
-            return self.all()
-        if user.is_manager:
-            return self.filter(Q(owner=user) | Q(owner__team_id__in=Team.managed_team_ids(user)))
-        return self.filter(owner=user)
-
+class DealQuerySet(OwnedQuerySet):
     def open(self):
         return self.filter(stage__kind=StageKind.OPEN)
 

@@ -22,9 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from activities import selectors as activity_selectors
 from salestracker.csvio import csv_response
+from salestracker.forms import add_service_errors
 
 from . import selectors, services
-from .forms import BoardFilterForm, DealCreateForm, DealFilterForm, DealForm, DealMoveForm, add_service_errors
+from .forms import BoardFilterForm, DealCreateForm, DealFilterForm, DealForm, DealMoveForm
 from .models import Deal, Pipeline
 
 PAGE_SIZE = 50
