@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "accounts",
     "pipeline",
     "activities",
+    "quotas",
     "dashboards",
 ]
 

@@ -1,0 +1,228 @@
+"""Organisation settings, quotas (with their audit trail) and activity goals.
+
+Definitions follow METRICS.md ("Quotas and goals").
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team
+
+from .periods import Period
+
+User = settings.AUTH_USER_MODEL
+
+
+class OrgSettings(models.Model):
+    """The organisation's settings: one row (``OrgSettings.load()``)."""
+
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        _("fiscal year starts in month"), default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    currency = models.CharField(_("currency"), max_length=3, default="USD", help_text=_("ISO 4217 code, e.g. EUR."))
+    default_deal_size = models.DecimalField(
+        _("default average deal size"), max_digits=14, decimal_places=2, default=Decimal("25000")
+    )
+    default_meeting_to_win_rate = models.DecimalField(
+        _("default meeting → won rate"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.25"),
+        validators=[MinValueValidator(Decimal("0.0001")), MaxValueValidator(1)],
+        help_text=_("Used by the planner when there is too little history (0.25 = 25%)."),
+    )
+    default_call_to_meeting_rate = models.DecimalField(
+        _("default call → meeting rate"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.05"),
+        validators=[MinValueValidator(Decimal("0.0001")), MaxValueValidator(1)],
+    )
+
+    class Meta:
+        verbose_name = _("organisation settings")
+        verbose_name_plural = _("organisation settings")
+
+    def __str__(self):
+        return str(_("Organisation settings"))
+
+    @classmethod
+    def load(cls) -> "OrgSettings":
+        settings_row, _created = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+    def period(self, day: date, kind: str) -> Period:
+        return Period.containing(day, kind, fiscal_start=self.fiscal_year_start_month)
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+    YEAR = "year", _("Year")
+
+
+class Measure(models.TextChoices):
+    REVENUE = "revenue", _("Revenue")
+    WON_DEALS = "won_deals", _("Won deals")
+    UNITS = "units", _("Units")
+
+
+class Quota(models.Model):
+    """A target for one rep or one team for one period."""
+
+    rep = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="quotas", verbose_name=_("rep")
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="quotas", verbose_name=_("team")
+    )
+    period_kind = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.QUARTER)
+    period_start = models.DateField(_("period start"))
+    measure = models.CharField(_("measured in"), max_length=10, choices=Measure.choices, default=Measure.REVENUE)
+    target = models.DecimalField(_("target"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    stretch_percent = models.PositiveSmallIntegerField(
+        _("stretch (%)"), default=125, validators=[MinValueValidator(100), MaxValueValidator(500)]
+    )
+
+    class Meta:
+        ordering = ["period_start", "team__name", "rep__first_name"]
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(rep__isnull=False) & Q(team__isnull=True)) | (Q(rep__isnull=True) & Q(team__isnull=False)),
+                name="quota_for_a_rep_or_a_team",
+            ),
+            models.UniqueConstraint(
+                fields=["rep", "period_kind", "period_start", "measure"],
+                condition=Q(rep__isnull=False),
+                name="quota_unique_per_rep_period",
+            ),
+            models.UniqueConstraint(
+                fields=["team", "period_kind", "period_start", "measure"],
+                condition=Q(team__isnull=False),
+                name="quota_unique_per_team_period",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.rep or self.team} · {self.period_kind} {self.period_start:%Y-%m-%d}"
+
+    @property
+    def stretch_target(self) -> Decimal:
+        return self.target * self.stretch_percent / 100
+
+
+class QuotaChange(models.Model):
+    """The audit trail: every change of a quota, who made it and when."""
+
+    quota = models.ForeignKey(Quota, on_delete=models.SET_NULL, null=True, related_name="changes")
+    description = models.CharField(_("quota"), max_length=200, help_text=_("Kept when the quota is deleted."))
+    changed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by"))
+    changed_at = models.DateTimeField(_("when"), default=timezone.now)
+    old_target = models.DecimalField(_("old target"), max_digits=14, decimal_places=2, null=True, blank=True)
+    new_target = models.DecimalField(_("new target"), max_digits=14, decimal_places=2, null=True, blank=True)
+    old_stretch_percent = models.PositiveSmallIntegerField(_("old stretch"), null=True, blank=True)
+    new_stretch_percent = models.PositiveSmallIntegerField(_("new stretch"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("quota change")
+        verbose_name_plural = _("quota changes")
+
+    def __str__(self):
+        return f"{self.description}: {self.old_target} → {self.new_target}"
+
+
+class GoalMetric(models.TextChoices):
+    CALLS = "call", _("Calls")
+    EMAILS = "email", _("Emails")
+    MEETINGS = "meeting", _("Meetings")
+    DEMOS = "demo", _("Demos")
+    PROSPECTING = "prospecting", _("Prospecting")
+    FOLLOW_UPS = "follow_up", _("Follow-ups")
+    OUTREACH = "outreach", _("Outreach (calls + emails)")
+    ALL_MEETINGS = "meetings_demos", _("Meetings and demos")
+
+
+# Activity kinds each goal metric counts.
+GOAL_KINDS: dict[str, tuple[str, ...]] = {
+    GoalMetric.OUTREACH: ("call", "email"),
+    GoalMetric.ALL_MEETINGS: ("meeting", "demo"),
+}
+
+
+class GoalFrequency(models.TextChoices):
+    WEEK = "week", _("per week")
+    MONTH = "month", _("per month")
+
+
+class ActivityGoal(models.Model):
+    """A count of activity per week or month for a rep or a team.
+
+    A ramped ("waterfall") goal starts at ``ramp_start`` in the period of
+    ``starts_on`` and rises by ``ramp_step`` each period until ``target``; the
+    target for any given period is derived (``target_for``), never stored twice.
+    """
+
+    rep = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="activity_goals", verbose_name=_("rep")
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="activity_goals", verbose_name=_("team")
+    )
+    metric = models.CharField(_("activity"), max_length=16, choices=GoalMetric.choices)
+    frequency = models.CharField(
+        _("how often"), max_length=8, choices=GoalFrequency.choices, default=GoalFrequency.WEEK
+    )
+    target = models.PositiveIntegerField(_("target"), validators=[MinValueValidator(1)])
+    ramp_start = models.PositiveIntegerField(_("ramp: start at"), null=True, blank=True)
+    ramp_step = models.PositiveIntegerField(_("ramp: rise by"), null=True, blank=True)
+    starts_on = models.DateField(_("starts on"), default=timezone.localdate)
+    priority = models.PositiveSmallIntegerField(_("priority"), default=1, help_text=_("1 matters most."))
+    is_collective = models.BooleanField(
+        _("collective"), default=False, help_text=_("A team goal met only when every member meets their part.")
+    )
+    is_stretch = models.BooleanField(_("stretch goal"), default=False)
+
+    class Meta:
+        ordering = ["priority", "pk"]
+        verbose_name = _("activity goal")
+        verbose_name_plural = _("activity goals")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(rep__isnull=False) & Q(team__isnull=True)) | (Q(rep__isnull=True) & Q(team__isnull=False)),
+                name="goal_for_a_rep_or_a_team",
+            ),
+            models.CheckConstraint(
+                condition=(Q(ramp_start__isnull=True) & Q(ramp_step__isnull=True))
+                # Spelled out: a CHECK passes when it evaluates to NULL (a missing step).
+                | (Q(ramp_start__isnull=False) & Q(ramp_step__isnull=False) & Q(ramp_step__gt=0)),
+                name="goal_ramp_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_metric_display()} {self.get_frequency_display()}: {self.target}"
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return GOAL_KINDS.get(self.metric, (self.metric,))
+
+    def target_for(self, period: Period) -> int:
+        """The goal's target in ``period`` after the ramp: 0 before it starts."""
+        first = Period.containing(self.starts_on, period.kind, period.fiscal_start)
+        if period < first:
+            return 0
+        if self.ramp_start is None:
+            return self.target
+        return min(self.target, self.ramp_start + self.ramp_step * period.steps_since(first))

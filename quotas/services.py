@@ -1,0 +1,154 @@
+"""Writes to quotas and goals, each in one transaction, each quota change audited."""
+
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Team, User
+
+from .models import ActivityGoal, Quota, QuotaChange
+from .periods import Period
+
+
+def _describe(quota: Quota) -> str:
+    return f"{quota.rep or quota.team} · {quota.get_measure_display()} · {quota.period_kind} {quota.period_start}"
+
+
+@transaction.atomic
+def quota_set(
+    *,
+    by,
+    period: Period,
+    target: Decimal,
+    measure: str = "revenue",
+    rep: User | None = None,
+    team: Team | None = None,
+    stretch_percent: int = 125,
+    reason: str = "",
+) -> Quota:
+    """Create or change the quota of one rep or one team for ``period``; every change is audited."""
+    if (rep is None) == (team is None):
+        raise ValidationError(_("A quota is for one rep or one team."))
+    if target < 0:
+        raise ValidationError({"target": _("A target cannot be negative.")})
+    owner = {"rep": rep} if rep else {"team": team}
+    # No ordering: the default one joins rep and team, and FOR UPDATE refuses outer joins.
+    quota = (
+        Quota.objects.select_for_update()
+        .filter(**owner, period_kind=period.kind, period_start=period.start, measure=measure)
+        .order_by()
+        .first()
+    )
+    old_target, old_stretch = (quota.target, quota.stretch_percent) if quota else (None, None)
+    if quota and (old_target, old_stretch) == (target, stretch_percent):
+        return quota
+    quota = quota or Quota(**owner, period_kind=period.kind, period_start=period.start, measure=measure)
+    quota.target, quota.stretch_percent = target, stretch_percent
+    quota.full_clean(exclude=["rep", "team"])
+    quota.save()
+    QuotaChange.objects.create(
+        quota=quota,
+        description=_describe(quota),
+        changed_by=by,
+        old_target=old_target,
+        new_target=target,
+        old_stretch_percent=old_stretch,
+        new_stretch_percent=stretch_percent,
+        reason=reason,
+    )
+    return quota
+
+
+@transaction.atomic
+def quota_delete(*, quota: Quota, by, reason: str = "") -> None:
+    QuotaChange.objects.create(
+        quota=None,
+        description=_describe(quota),
+        changed_by=by,
+        old_target=quota.target,
+        old_stretch_percent=quota.stretch_percent,
+        reason=reason or _("Deleted"),
+    )
+    quota.delete()
+
+
+@transaction.atomic
+def quotas_copy_previous(*, period: Period, by, measure: str = "revenue") -> int:
+    """Give every rep and team that had a quota last period the same one now,
+    unless they already have one; returns how many were created."""
+    previous = period.previous()
+    created = 0
+    existing = Quota.objects.filter(period_kind=period.kind, period_start=period.start, measure=measure)
+    taken = {(q.rep_id, q.team_id) for q in existing}
+    for old in Quota.objects.filter(period_kind=previous.kind, period_start=previous.start, measure=measure):
+        if (old.rep_id, old.team_id) in taken:
+            continue
+        quota_set(
+            by=by,
+            period=period,
+            target=old.target,
+            measure=measure,
+            rep=old.rep,
+            team=old.team,
+            stretch_percent=old.stretch_percent,
+            reason=_("Copied from %(period)s") % {"period": previous},
+        )
+        created += 1
+    return created
+
+
+@dataclass(frozen=True)
+class Share:
+    rep: User
+    amount: Decimal
+    got_remainder: bool  # True for the rep(s) who received the rounding remainder
+
+
+def split_target(*, total: Decimal, reps: list[User], weights: dict[int, Decimal] | None = None) -> list[Share]:
+    """Split ``total`` across ``reps`` evenly or by weight, in whole currency units.
+
+    Each rep gets the whole-unit floor of their exact share; the units left over
+    by rounding go one each to the reps with the largest fractions (ties: the
+    order given), and those shares are flagged so the page can show them.
+    """
+    if not reps:
+        raise ValidationError(_("The team has no active reps to split the target across."))
+    weights = weights or {rep.pk: Decimal(1) for rep in reps}
+    if any(weights.get(rep.pk, Decimal(0)) < 0 for rep in reps):
+        raise ValidationError({"weights": _("Weights cannot be negative.")})
+    weight_sum = sum(weights.get(rep.pk, Decimal(0)) for rep in reps)
+    if weight_sum <= 0:
+        raise ValidationError({"weights": _("At least one weight must be above zero.")})
+    whole_total = total.quantize(Decimal(1), rounding=ROUND_DOWN)
+    if whole_total != total:
+        raise ValidationError({"total": _("Enter the team target in whole units.")})
+    exact = [(rep, total * weights.get(rep.pk, Decimal(0)) / weight_sum) for rep in reps]
+    floors = [(rep, share.quantize(Decimal(1), rounding=ROUND_DOWN), share) for rep, share in exact]
+    left = int(total - sum(floor for _rep, floor, _share in floors))
+    by_fraction = sorted(range(len(floors)), key=lambda i: floors[i][2] - floors[i][1], reverse=True)
+    extra = set(by_fraction[:left])
+    return [Share(rep, floor + (1 if i in extra else 0), i in extra) for i, (rep, floor, _share) in enumerate(floors)]
+
+
+@transaction.atomic
+def team_target_split(
+    *, team: Team, period: Period, total: Decimal, by, weights: dict[int, Decimal] | None = None, measure="revenue"
+) -> list[Share]:
+    """Split a team target into its active reps' quotas (audited), keeping the team's own quota at ``total``."""
+    reps = list(User.objects.filter(team=team, role="rep", is_active=True).order_by("first_name", "last_name", "pk"))
+    shares = split_target(total=total, reps=reps, weights=weights)
+    reason = _("Split of %(team)s's target") % {"team": team}
+    quota_set(by=by, period=period, target=total, measure=measure, team=team, reason=reason)
+    for share in shares:
+        quota_set(by=by, period=period, target=share.amount, measure=measure, rep=share.rep, reason=reason)
+    return shares
+
+
+@transaction.atomic
+def goal_save(*, goal: ActivityGoal) -> ActivityGoal:
+    goal.full_clean(exclude=["rep", "team"])
+    goal.save()
+    return goal
