@@ -6,6 +6,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("pipeline/", include("pipeline.urls")),
     path("activities/", include("activities.urls")),
+    path("quotas/", include("quotas.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
