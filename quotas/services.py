@@ -5,6 +5,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
@@ -152,3 +153,23 @@ def goal_save(*, goal: ActivityGoal) -> ActivityGoal:
     goal.full_clean(exclude=["rep", "team"])
     goal.save()
     return goal
+
+
+@transaction.atomic
+def goal_delete(*, goal: ActivityGoal, by) -> None:
+    goal.delete()
+
+
+@transaction.atomic
+def plan_apply(*, plan, by) -> int:
+    """Turn a planner result (``quotas.history.Plan``) into quotas in one step;
+    each goes through ``quota_set``, so every one is audited with the planner as its reason."""
+    reason = _("Planner: %(target)s for %(period)s") % {
+        "target": number_format(plan.target, 0, force_grouping=True),
+        "period": plan.period,
+    }
+    for rep_plan in plan.reps:
+        quota_set(by=by, period=plan.period, target=rep_plan.quota.amount, rep=rep_plan.rep, reason=reason)
+    if plan.team:
+        quota_set(by=by, period=plan.period, target=plan.target, team=plan.team, reason=reason)
+    return plan.quotas_to_set

@@ -1,0 +1,116 @@
+"""Forms of the activity goals and the top-down planner.
+
+Who may set a goal for whom is enforced here: a manager's rep and team choices
+are the teams they run and those teams' reps, so a posted id outside them is
+refused like any invalid choice.
+"""
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Team, User
+from salestracker.forms import DateInput
+
+from .models import ActivityGoal, PeriodKind
+from .periods import Period
+
+
+def goal_reps(user: User, *, keep: int | None = None):
+    """Reps ``user`` may set a goal for: an admin any active rep, a manager the reps of the teams they run."""
+    allowed = Q() if user.is_admin else Q(team_id__in=Team.managed_team_ids(user))
+    if keep:
+        return User.objects.filter((Q(role="rep", is_active=True) & allowed) | Q(pk=keep))
+    return User.objects.reps().filter(allowed)
+
+
+def goal_teams(user: User):
+    """Teams ``user`` may set a goal for: an admin all, a manager the teams they run (and those below)."""
+    return Team.objects.visible_to(user) if (user.is_admin or user.is_manager) else Team.objects.none()
+
+
+class GoalForm(forms.ModelForm):
+    class Meta:
+        model = ActivityGoal
+        fields = [
+            "rep",
+            "team",
+            "metric",
+            "frequency",
+            "target",
+            "ramp_start",
+            "ramp_step",
+            "starts_on",
+            "priority",
+            "is_collective",
+            "is_stretch",
+        ]
+        widgets = {"starts_on": DateInput}
+        help_texts = {
+            "rep": _("Choose a rep or a team, not both."),
+            "ramp_start": _("Optional: a goal that starts lower and rises each period (50 → 60 → 70 …)."),
+            "ramp_step": _("How much the ramped goal rises each period, until it reaches the target."),
+        }
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rep"].queryset = goal_reps(user, keep=self.instance.rep_id).order_by("first_name", "last_name")
+        self.fields["team"].queryset = goal_teams(user)
+        self.fields["rep"].required = self.fields["team"].required = False
+        self.fields["starts_on"].initial = timezone.localdate
+
+    def clean(self):
+        data = super().clean()
+        rep, team = data.get("rep"), data.get("team")
+        # A field left out of ``data`` was refused already; judge only what was chosen.
+        if "rep" in data and "team" in data and (rep is None) == (team is None):
+            self.add_error("rep", _("Choose a rep or a team, not both."))
+            self.add_error("team", _("Choose a rep or a team, not both."))
+        start, step = data.get("ramp_start"), data.get("ramp_step")
+        if (start is None) != (step is None):
+            self.add_error("ramp_step" if step is None else "ramp_start", _("A ramp needs a start and a step."))
+        elif step is not None and step <= 0:
+            self.add_error("ramp_step", _("The ramp must rise by at least 1."))
+        elif start is not None and data.get("target") and start >= data["target"]:
+            self.add_error("ramp_start", _("A ramp starts below the target."))
+        if data.get("is_collective") and rep is not None:
+            self.add_error("is_collective", _("Only a team goal can be collective."))
+        return data
+
+
+class PlannerForm(forms.Form):
+    """The planner's inputs; read from the query string, so a plan has an address."""
+
+    period_kind = forms.ChoiceField(label=_("Period"), choices=PeriodKind.choices, initial=PeriodKind.QUARTER)
+    day = forms.DateField(label=_("Containing"), widget=DateInput, help_text=_("Any date in the period."))
+    team = forms.ModelChoiceField(label=_("Scope"), queryset=Team.objects.none(), required=False)
+    target = forms.DecimalField(label=_("Revenue target"), required=False, min_value=0, max_digits=14, decimal_places=0)
+    growth = forms.DecimalField(
+        label=_("or growth over last year (%)"),
+        required=False,
+        min_value=-100,
+        max_digits=7,
+        decimal_places=2,
+        help_text=_("Over the won revenue of the same period last year."),
+    )
+
+    def __init__(self, *args, user: User, fiscal_start: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fiscal_start = fiscal_start
+        self.fields["day"].initial = timezone.localdate
+        self.fields["team"].queryset = Team.objects.visible_to(user)
+        if user.is_admin:
+            self.fields["team"].empty_label = _("Whole organisation")
+        else:
+            self.fields["team"].required = True
+            self.fields["team"].empty_label = None
+
+    def clean(self):
+        data = super().clean()
+        if "target" in data and "growth" in data and (data["target"] is None) == (data["growth"] is None):
+            raise forms.ValidationError(_("Enter a revenue target or a growth percentage, not both."))
+        if data.get("day") and data.get("period_kind"):
+            data["period"] = Period.containing(data["day"], data["period_kind"], self.fiscal_start)
+        return data

@@ -1,0 +1,167 @@
+"""Activity goals and the top-down planner.
+
+Goals: everyone sees their own and their team's, managers also their teams'
+members', admins all. A goal outside what the user may see answers 404 (which
+does not tell that it exists); one they may see but not change answers 403.
+The planner is for managers and admins; only admins apply a plan as quotas.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import Team
+from accounts.permissions import admin_required, manager_required
+from salestracker.forms import add_service_errors
+
+from . import history, services
+from .forms_plan import GoalForm, PlannerForm
+from .models import ActivityGoal, OrgSettings
+
+# --- access -------------------------------------------------------------------------
+
+
+def _goals_editable_by(user) -> Q:
+    if user.is_admin:
+        return Q()
+    if user.is_manager:
+        managed = Team.managed_team_ids(user)
+        return Q(team_id__in=managed) | Q(rep__team_id__in=managed)
+    return Q(pk__in=[])
+
+
+def _goals_visible_to(user) -> Q:
+    if user.is_admin:
+        return Q()
+    if user.is_manager:
+        return _goals_editable_by(user) | Q(rep=user)
+    return (Q(rep=user) | Q(team_id=user.team_id)) if user.team_id else Q(rep=user)
+
+
+def _goal_for(request, goal_id: int, *, to_change: bool = False) -> ActivityGoal:
+    """The goal if the user may see it (404 otherwise); with ``to_change``, 403 unless they may also change it."""
+    goal = get_object_or_404(
+        ActivityGoal.objects.filter(_goals_visible_to(request.user)).select_related("rep", "team"), pk=goal_id
+    )
+    if to_change and not ActivityGoal.objects.filter(_goals_editable_by(request.user), pk=goal.pk).exists():
+        raise PermissionDenied
+    return goal
+
+
+# --- activity goals -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def goal_list(request):
+    user = request.user
+    goals = (
+        ActivityGoal.objects.filter(_goals_visible_to(user)).select_related("rep", "team").order_by("priority", "pk")
+    )
+    editable = set(ActivityGoal.objects.filter(_goals_editable_by(user)).values_list("pk", flat=True))
+    rows = history.goal_rows(goals=goals, today=timezone.localdate())
+    return render(
+        request,
+        "quotas/plan/goal_list.html",
+        {"rows": rows, "editable": editable, "may_create": user.is_admin or user.is_manager},
+    )
+
+
+def _goal_form_page(request, form: GoalForm, goal: ActivityGoal | None):
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.goal_save(goal=form.save(commit=False))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved the goal: %(goal)s.") % {"goal": saved})
+            return redirect("quotas:goal_list")
+    title = _("Edit activity goal") if goal else _("New activity goal")
+    return render(
+        request,
+        "quotas/plan/goal_form.html",
+        {"form": form, "goal": goal, "title": title},
+        status=422 if form.is_bound else 200,
+    )
+
+
+@manager_required
+@require_http_methods(["GET", "POST"])
+def goal_create(request):
+    return _goal_form_page(request, GoalForm(request.POST or None, user=request.user), None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_edit(request, goal_id):
+    goal = _goal_for(request, goal_id, to_change=True)
+    return _goal_form_page(request, GoalForm(request.POST or None, user=request.user, instance=goal), goal)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def goal_delete(request, goal_id):
+    """GET asks to confirm; only POST deletes."""
+    goal = _goal_for(request, goal_id, to_change=True)
+    if request.method == "POST":
+        # A goal has no audit trail and no rule on deleting it (quotas do, in services.quota_delete).
+        services.goal_delete(goal=goal, by=request.user)
+        messages.success(request, _("Deleted the goal: %(goal)s.") % {"goal": goal})
+        return redirect("quotas:goal_list")
+    return render(request, "quotas/plan/goal_confirm_delete.html", {"goal": goal})
+
+
+# --- the planner --------------------------------------------------------------------------
+
+
+def _planner_form(request, data):
+    org = OrgSettings.load()
+    return org, PlannerForm(data, user=request.user, fiscal_start=org.fiscal_year_start_month)
+
+
+def _plan_for(form: PlannerForm, org: OrgSettings) -> history.Plan:
+    data = form.cleaned_data
+    return history.plan_build(
+        period=data["period"],
+        team=data["team"],
+        today=timezone.localdate(),
+        org=org,
+        target=data["target"],
+        growth=data["growth"],
+    )
+
+
+@manager_required
+@require_GET
+def planner(request):
+    """Without inputs, the form with this quarter filled in; with them, the plan below it."""
+    org, form = _planner_form(request, request.GET if "period_kind" in request.GET else None)
+    plan = _plan_for(form, org) if form.is_bound and form.is_valid() else None
+    context = {"form": form, "plan": plan}
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "quotas/plan/planner.html#planner-body", context)
+    return render(request, "quotas/plan/planner.html", context)
+
+
+@admin_required
+@require_POST
+def planner_apply(request):
+    """Turn the plan into quotas in one step: each rep's even share, and the team's quota for a team plan."""
+    org, form = _planner_form(request, request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The plan could not be applied: check its inputs."))
+        return redirect("quotas:planner")
+    plan = _plan_for(form, org)
+    count = services.plan_apply(plan=plan, by=request.user)
+    messages.success(request, ngettext("%(count)d quota set.", "%(count)d quotas set.", count) % {"count": count})
+    query = {name: form.data.get(name, "") for name in form.fields}
+    return redirect(f"{reverse('quotas:planner')}?{urlencode(query)}")
