@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 
-from .models import ActivityGoal, Quota, QuotaChange
+from .models import ActivityGoal, OrgSettings, Quota, QuotaChange
 from .periods import Period
 
 
@@ -146,6 +146,14 @@ def team_target_split(
     for share in shares:
         quota_set(by=by, period=period, target=share.amount, measure=measure, rep=share.rep, reason=reason)
     return shares
+
+
+@transaction.atomic
+def org_settings_save(*, org_settings: OrgSettings) -> OrgSettings:
+    org_settings.pk = 1  # there is one organisation
+    org_settings.full_clean()
+    org_settings.save()
+    return org_settings
 
 
 @transaction.atomic

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("", views.grid, name="grid"),
+    path("save/", views.grid_save, name="grid_save"),
+    path("copy-previous/", views.copy_previous, name="copy_previous"),
+    path("split/", views.split, name="split"),
+    path("history/", views.history, name="history"),
+    path("settings/organisation/", views.org_settings, name="org_settings"),
+]

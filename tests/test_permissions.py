@@ -18,6 +18,7 @@ ADMIN_ONLY = (REDIRECT, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
 MANAGERS = (REDIRECT, FORBIDDEN, FORBIDDEN, OK, OK)
 OWN_TEAM = (REDIRECT, OK, NOT_FOUND, OK, OK)  # another team's record is not even confirmed to exist
 ADDRESS_BOOK_EDIT = (REDIRECT, OK, FORBIDDEN, OK, OK)  # shared to read, not to edit
+CREATOR_ONLY = (REDIRECT, OK, NOT_FOUND, NOT_FOUND, OK)
 
 # url name -> (kwargs builder, expected status for each of ROLES)
 MATRIX = {
@@ -89,8 +90,28 @@ MATRIX = {
     "activities:edit": (lambda o: {"activity_id": o["activity"].pk}, OWN_TEAM),
     "activities:delete": (lambda o: {"activity_id": o["activity"].pk}, OWN_TEAM),
     "activities:mark": (lambda o: {"activity_id": o["activity"].pk}, (REDIRECT,) + (NOT_ALLOWED,) * 4),
+    "activities:import_upload": (None, SIGNED_IN),
+    "activities:import_template": (None, SIGNED_IN),
+    # An import is its creator's (and admins'): even their manager gets 404.
+    "activities:import_detail": (lambda o: {"import_id": o["activity_import"].pk}, CREATOR_ONLY),
+    "activities:import_mapping": (lambda o: {"import_id": o["activity_import"].pk}, CREATOR_ONLY),
+    "activities:import_errors": (lambda o: {"import_id": o["activity_import"].pk}, CREATOR_ONLY),
+    "activities:import_confirm": (lambda o: {"import_id": o["activity_import"].pk}, (REDIRECT,) + (NOT_ALLOWED,) * 4),
+    # Quotas, goals and the planner
+    "quotas:grid": (None, SIGNED_IN),
+    "quotas:history": (None, SIGNED_IN),
+    "quotas:grid_save": (None, (REDIRECT, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED)),
+    "quotas:copy_previous": (None, (REDIRECT, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED)),
+    "quotas:split": (None, ADMIN_ONLY),
+    "quotas:org_settings": (None, ADMIN_ONLY),
+    "quotas:goal_list": (None, SIGNED_IN),
+    "quotas:goal_create": (None, MANAGERS),
+    "quotas:goal_edit": (lambda o: {"goal_id": o["goal"].pk}, (REDIRECT, FORBIDDEN, NOT_FOUND, OK, OK)),
+    "quotas:goal_delete": (lambda o: {"goal_id": o["goal"].pk}, (REDIRECT, FORBIDDEN, NOT_FOUND, OK, OK)),
+    "quotas:planner": (None, MANAGERS),
+    "quotas:planner_apply": (None, (REDIRECT, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED)),
 }
-PROJECT_NAMESPACES = {"accounts", "dashboards", "pipeline", "activities"}
+PROJECT_NAMESPACES = {"accounts", "dashboards", "pipeline", "activities", "quotas"}
 
 
 def _project_url_names():
@@ -107,7 +128,10 @@ def test_it_covers_every_url():
 
 @pytest.fixture
 def objects(rep, team):
+    from activities import importers
     from activities import services as activity_services
+    from quotas.models import ActivityGoal
+    from quotas.services import goal_save
     from tests.factories import ContactFactory, LeadSourceFactory, TerritoryFactory, make_deal, make_pipeline, stage
 
     pipeline = make_pipeline()
@@ -124,6 +148,10 @@ def objects(rep, team):
         "company": deal.company,
         "contact": contact,
         "activity": activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected", deal=deal),
+        "activity_import": importers.import_create(
+            by=rep, file_name="a.csv", content="kind,occurred_at\ncall,2026-01-01\n"
+        ),
+        "goal": goal_save(goal=ActivityGoal(rep=rep, metric="call", target=50)),
     }
 
 
@@ -159,12 +187,18 @@ def test_it_answers_each_role(client, objects, outsider, manager, admin_user, ur
         ("pipeline:stage_edit", "stage_id"),
         ("pipeline:stage_archive", "stage_id"),
         ("pipeline:stage_reorder", "pipeline_id"),
+        ("quotas:grid_save", None),
+        ("quotas:copy_previous", None),
+        ("quotas:split", None),
+        ("quotas:org_settings", None),
+        ("quotas:planner_apply", None),
     ],
 )
 @pytest.mark.parametrize("role", ["rep", "manager"])
 def test_it_refuses_settings_writes_to_non_admins(client, objects, manager, url_name, kwargs_key, role):
     from accounts.models import Team, Territory, User
     from pipeline.models import Pipeline, Stage
+    from quotas.models import OrgSettings, Quota, QuotaChange
 
     ids = {
         "user_id": objects["rep"].pk,
@@ -175,9 +209,12 @@ def test_it_refuses_settings_writes_to_non_admins(client, objects, manager, url_
     }
     url = reverse(url_name, kwargs={kwargs_key: ids[kwargs_key]} if kwargs_key else None)
     client.force_login(objects["rep"] if role == "rep" else manager)
-    tables = (User, Team, Territory, Pipeline, Stage)
+    tables = (User, Team, Territory, Pipeline, Stage, Quota, QuotaChange, OrgSettings)
     before = [list(model.objects.values()) for model in tables]
-    response = client.post(url, {"name": "Hacked", "username": "hacker", "role": "admin", "kind": "won"})
+    response = client.post(
+        url,
+        {"name": "Hacked", "username": "hacker", "role": "admin", "kind": "won", "total": "1", "currency": "XXX"},
+    )
     assert response.status_code == FORBIDDEN
     assert [list(model.objects.values()) for model in tables] == before
 

@@ -1,0 +1,727 @@
+"""CSV import of activities, for teams moving from spreadsheets: upload, map the
+columns, check every row, confirm, then write all of them or none.
+
+The work runs in Celery tasks (``tasks.py``) on an ``ActivityImport`` row that
+holds the file's text, so a worker on another machine reads exactly what was
+uploaded:
+
+1. ``import_create`` keeps the text (UPLOADED);
+2. ``import_map`` saves which column of the file feeds each of our fields
+   (VALIDATING); ``import_validate`` checks every row, writes none, and stores
+   every error or a preview (INVALID or READY);
+3. ``import_confirm`` (IMPORTING); ``import_run`` checks every row again, since
+   the data may have changed, and writes them all in one transaction (DONE).
+
+Progress: while checking, ``processed_rows`` is set every 2,000 rows by a plain
+UPDATE that commits at once, so the page sees it move. While writing it cannot
+be: the rows and the DONE status go into one transaction, which is what makes
+the import all-or-nothing and safe to run twice, and nothing in it is visible
+before it commits (a second connection reporting progress would not help
+either: SQLite lets only one connection write at a time). So the page shows an
+indeterminate "Importing" bar for that step, which ``bulk_create`` keeps to
+seconds for 100,000 rows.
+
+The rules are those of ``services.activity_log`` (``check_activity`` for kind,
+outcome and time; a deal the importer can see; contact and deal of the company
+given) and rows are built as it builds them, but written with ``bulk_create``:
+a few INSERTs per thousands of rows rather than several statements per row.
+Names are looked up once per import: one query per referenced model (per 5,000
+distinct names), whatever the number of rows.
+"""
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from pipeline.importers import RowError, _cell, _delimiter, _key, _lookup_in, _normalise_header
+from pipeline.models import Company, Contact, Deal, LeadSource
+
+from .models import OUTCOMES_BY_KIND, Activity, ActivityImport, ImportStatus, Kind, Outcome
+from .services import check_activity, default_outcome
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+PREVIEW_ROWS = 20
+# How often the check reports how far it got (one UPDATE each time).
+PROGRESS_EVERY = 2_000
+BATCH_SIZE = 5_000
+# Errors kept for the page and the download: a file with a wrong column mapped
+# has one on every row; beyond this many the rest are only counted.
+MAX_ERRORS = 100_000
+SHOWN_ERRORS = 500
+NOTES_PREVIEW_CHARS = 80
+
+# An import can be (re)mapped until it is being checked or written.
+MAPPABLE = (ImportStatus.UPLOADED, ImportStatus.INVALID, ImportStatus.READY, ImportStatus.FAILED)
+
+WHEN_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    required: bool = False
+    help: str = ""
+    # Other header names that mean this field, for the first guess of the mapping.
+    aliases: tuple[str, ...] = ()
+
+
+FIELDS: tuple[Field, ...] = (
+    Field(
+        "rep",
+        gettext_lazy("Rep"),
+        help=gettext_lazy(
+            "Username; empty means you. Reps import their own activities, managers those of their teams."
+        ),
+        aliases=("owner", "username", "user"),
+    ),
+    Field(
+        "kind",
+        gettext_lazy("Kind"),
+        True,
+        gettext_lazy(
+            "Code or label: call, email, meeting, demo, prospecting, follow_up (Follow-up), "
+            "internal_meeting (Internal meeting), admin, travel or training."
+        ),
+        aliases=("type", "activity", "activity_type"),
+    ),
+    Field(
+        "outcome",
+        gettext_lazy("Outcome"),
+        help=gettext_lazy(
+            "Code or label that fits the kind, e.g. connected or No answer for a call. "
+            "Empty: sent for an email, scheduled for a meeting ahead."
+        ),
+        aliases=("result",),
+    ),
+    Field(
+        "occurred_at",
+        gettext_lazy("When"),
+        True,
+        gettext_lazy("YYYY-MM-DD or YYYY-MM-DD HH:MM, local time."),
+        aliases=("when", "date", "datetime", "occurred", "time"),
+    ),
+    Field(
+        "duration_minutes",
+        gettext_lazy("Minutes"),
+        help=gettext_lazy("A whole number; empty means 0."),
+        aliases=("duration", "minutes"),
+    ),
+    Field(
+        "company",
+        gettext_lazy("Company"),
+        help=gettext_lazy("Name of a company in the address book; empty: the deal's or the contact's."),
+        aliases=("account", "company_name"),
+    ),
+    Field(
+        "contact",
+        gettext_lazy("Contact"),
+        help=gettext_lazy("Email of a contact in the address book."),
+        aliases=("contact_email", "email"),
+    ),
+    Field(
+        "deal",
+        gettext_lazy("Deal"),
+        help=gettext_lazy("Title of a deal you can see; no other deal you can see may have the same title."),
+        aliases=("deal_title", "opportunity"),
+    ),
+    Field(
+        "lead_source",
+        gettext_lazy("Lead source"),
+        help=gettext_lazy("Name of an active lead source."),
+        aliases=("source",),
+    ),
+    Field("notes", gettext_lazy("Notes"), aliases=("note", "comment", "comments", "description")),
+)
+FIELD_NAMES = tuple(spec.name for spec in FIELDS)
+# The fields that name another record, looked up once per import.
+REFERENCES = ("rep", "company", "contact", "deal", "lead_source")
+
+
+# --- the file ----------------------------------------------------------------
+
+
+def _reader(text: str):
+    return csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+
+
+def file_problem(text: str) -> str:
+    """Why this text cannot be imported at all (empty, binary, not CSV), or ""."""
+    if not text.strip():
+        return _("The file is empty.")
+    if "\x00" in text:
+        return _("This is not a CSV file: it contains binary data.")
+    try:
+        header = next(_reader(text), [])
+    except csv.Error as exc:
+        return _("The file could not be read as CSV: %(error)s") % {"error": exc}
+    if not any(cell.strip() for cell in header):
+        return _("The first row must name the columns.")
+    return ""
+
+
+def file_columns(text: str) -> tuple[list[str], list[str]]:
+    """The names of the file's columns as its header row gives them, and the first data row (for examples)."""
+    reader = _reader(text)
+    header: list[str] = []
+    sample: list[str] = []
+    try:
+        header = next(reader, [])
+        sample = next((record for record in reader if any(cell.strip() for cell in record)), [])
+    except csv.Error:
+        pass  # the check reports it; the columns are what could be read
+    names = [_column_name(cell, index) for index, cell in enumerate(header)]
+    return names, [_cell(sample, index) for index in range(len(names))]
+
+
+def _column_name(cell: str, index: int) -> str:
+    name = cell.strip().lstrip("\ufeff").strip()
+    return name or _("column %(number)d") % {"number": index + 1}
+
+
+def guess_mapping(columns: list[str]) -> dict[str, int]:
+    """Our field -> index of the file's column with the same name (or a usual other name), ignoring case."""
+    by_name: dict[str, int] = {}
+    for index, name in enumerate(columns):
+        by_name.setdefault(_normalise_header(name), index)
+    guessed = {}
+    for spec in FIELDS:
+        for name in (spec.name, _normalise_header(str(spec.label)), *spec.aliases):
+            if name in by_name and by_name[name] not in guessed.values():
+                guessed[spec.name] = by_name[name]
+                break
+    return guessed
+
+
+def template_rows(today: date | None = None) -> tuple[list[str], list[list[str]]]:
+    """The header and two example rows of the downloadable template: a call last week, a meeting next week."""
+    today = today or timezone.localdate()
+    last_week, next_week = today - timedelta(days=7), today + timedelta(days=7)
+    return list(FIELD_NAMES), [
+        ["", "call", "no_answer", f"{last_week:%Y-%m-%d}", "2", "Acme Corporation", "", "", "", "Left a voicemail"],
+        [
+            "",
+            "Meeting",
+            "Scheduled",
+            f"{next_week:%Y-%m-%d} 14:30",
+            "45",
+            "Acme Corporation",
+            "ada@acme.example",
+            "Acme - 50 seats",
+            "Referral",
+            "Reporting walkthrough with the operations team",
+        ],
+    ]
+
+
+# --- checking every row ---------------------------------------------------------
+
+
+@dataclass
+class CheckResult:
+    total: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    preview: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.error_count and self.total > 0
+
+    def add(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(error)
+
+    def stored_errors(self) -> list[dict]:
+        """As kept on the import: {row, column, reason}, with a last line for the errors not kept."""
+        stored = [{"row": e.row, "column": e.column, "reason": e.message} for e in self.errors]
+        if self.error_count > len(self.errors):
+            stored.append(
+                {
+                    "row": None,
+                    "column": "",
+                    "reason": _("%(count)d more problems are not listed. Fix those above and check the file again.")
+                    % {"count": self.error_count - len(self.errors)},
+                }
+            )
+        return stored
+
+
+def _words(choices) -> dict[str, str]:
+    """Code or label, any case, spaces, hyphens or underscores alike -> the code.
+
+    Keyed both as written in the choices and normalised by ``_word``: most cells
+    match the first way, without the regular expression."""
+    words = {_word(str(member.label)): member.value for member in choices}
+    words.update({_word(member.value): member.value for member in choices})
+    words.update({str(member.label): member.value for member in choices})
+    words.update({member.value: member.value for member in choices})
+    return words
+
+
+def _word(text: str) -> str:
+    return re.sub(r"[\s_-]+", " ", text.strip().lower())
+
+
+class _Lookups:
+    """The records the file names, fetched once for the whole file (one query per model)."""
+
+    def __init__(self, user, names: dict[str, set[str]]):
+        own = _key(user.username)
+        reps = {name for name in names["rep"] if _key(name) != own}
+        # The same rule as the activity form's rep field.
+        self.reps = (
+            _lookup_in(User.objects.assignable_by(user).only("pk", "username"), "username", reps) if reps else {}
+        )
+        self.companies = _lookup_in(Company.objects.only("pk", "name"), "name", names["company"])
+        self.contacts = _lookup_in(Contact.objects.only("pk", "email", "company_id"), "email", names["contact"])
+        self.deals = (
+            _lookup_in(
+                Deal.objects.visible_to(user).only("pk", "title", "company_id", "stage_id"), "title", names["deal"]
+            )
+            if names["deal"]
+            else {}
+        )
+        self.lead_sources = _lookup_in(LeadSource.objects.active().only("pk", "name"), "name", names["lead_source"])
+
+
+class _Checker:
+    """Checks one row at a time; ``clean`` returns the Activity's field values, or None and records errors.
+
+    It runs for every row, twice per import: messages are translated and words
+    looked up once, not per row.
+    """
+
+    def __init__(self, *, user, columns: list[str], mapping: dict[str, int], lookups: _Lookups, now: datetime):
+        self.user, self.columns, self.lookups, self.now = user, columns, lookups, now
+        self.own_key = _key(user.username)
+        self.index = {name: mapping[name] for name in FIELD_NAMES if mapping.get(name) is not None}
+        # Errors name the file's column, or our field when the file has none for it.
+        self.column = {name: columns[self.index[name]] if name in self.index else name for name in FIELD_NAMES}
+        self.position = {name: self.index.get(name, len(columns)) for name in FIELD_NAMES}
+        self.kinds, self.outcomes = _words(Kind), _words(Outcome)
+        self.tz = timezone.get_current_timezone()
+        self.messages = {
+            "required": _("This value is required."),
+            "kind": _("Choose one of: %(choices)s.")
+            % {"choices": ", ".join(f"{kind.value} ({kind.label})" for kind in Kind)},
+            "when": _("Write the date as YYYY-MM-DD or YYYY-MM-DD HH:MM, for example 2026-03-31 14:30."),
+            "duration": _("Write a whole number of minutes, 0 or more."),
+            "company": (
+                _("No company is called “%(name)s”; add it to the address book first."),
+                _("Several companies are called “%(name)s”; rename them apart first."),
+            ),
+            "deal": (
+                _("No deal you can see is called “%(name)s”."),
+                _("Several deals you can see are called “%(name)s”; rename them apart first."),
+            ),
+            "lead_source": (
+                _("No active lead source is called “%(name)s”."),
+                _("Several lead sources are called “%(name)s”."),
+            ),
+        }
+
+    def clean(self, number: int, record: list[str], result: CheckResult) -> dict | None:
+        width = len(self.columns)
+        if len(record) > width and any(cell.strip() for cell in record[width:]):
+            result.add(
+                RowError(
+                    number,
+                    "",
+                    _("This row has more cells (%(cells)d) than the header has columns (%(columns)d).")
+                    % {"cells": len(record), "columns": width},
+                )
+            )
+            return None
+        cells = {name: self._cell(record, position) for name, position in self.index.items()}
+        found: list[tuple[str, str]] = []  # (field, message)
+
+        owner = self._rep(cells.get("rep", ""), found)
+        kind = self._kind(cells.get("kind", ""), found)
+        occurred_at = self._when(cells.get("occurred_at", ""), found)
+        outcome = self._outcome(cells.get("outcome", ""), kind, found)
+        if kind and outcome is not None and occurred_at:
+            outcome = outcome or default_outcome(kind, occurred_at, self.now)
+            try:
+                check_activity(kind=kind, outcome=outcome, occurred_at=occurred_at, now=self.now)
+            except ValidationError as exc:
+                found.extend((name, message) for name, messages in exc.message_dict.items() for message in messages)
+        duration = self._duration(cells.get("duration_minutes", ""), found)
+        company = self._one("company", self.lookups.companies, cells.get("company", ""), found)
+        contact = self._contact(cells.get("contact", ""), company, found)
+        deal = self._one("deal", self.lookups.deals, cells.get("deal", ""), found)
+        if deal is not None and company is not None and deal.company_id != company.pk:
+            found.append(("deal", _("That deal belongs to another company.")))
+        lead_source = self._one("lead_source", self.lookups.lead_sources, cells.get("lead_source", ""), found)
+        if found:
+            # Left to right, as the row reads in the spreadsheet.
+            for name, message in sorted(found, key=lambda error: self.position.get(error[0], -1)):
+                result.add(RowError(number, self.column.get(name, name), str(message)))
+            return None
+
+        company_id = company.pk if company else deal.company_id if deal else contact.company_id if contact else None
+        values = {
+            "owner_id": owner.pk,
+            "kind": kind,
+            "outcome": outcome,
+            "occurred_at": occurred_at,
+            "day": timezone.localdate(occurred_at, self.tz),
+            "duration_minutes": duration,
+            "company_id": company_id,
+            "contact_id": contact.pk if contact else None,
+            "deal_id": deal.pk if deal else None,
+            "deal_stage_id": deal.stage_id if deal else None,
+            "lead_source_id": lead_source.pk if lead_source else None,
+            "notes": cells.get("notes", ""),
+        }
+        if len(result.preview) < PREVIEW_ROWS:
+            result.preview.append(self._preview(number, values, owner, company, contact, deal, lead_source))
+        return values
+
+    @staticmethod
+    def _cell(record: list[str], index: int) -> str:
+        text = record[index].strip() if index < len(record) else ""
+        # Rarely needed, so only then: the apostrophe our exports put before formula-like text.
+        return _cell(record, index) if text.startswith("'") else text
+
+    def _rep(self, username: str, found) -> Model | None:
+        if not username or _key(username) == self.own_key:
+            return self.user
+        matches = self.lookups.reps.get(_key(username), [])
+        if len(matches) == 1:
+            return matches[0]
+        if self.user.is_admin:
+            message = _("No active user is called “%(name)s”.")
+        elif self.user.is_manager:
+            message = _("“%(name)s” is neither you nor an active member of a team you manage.")
+        else:
+            message = _("You can import activities only for yourself: leave rep empty or write your own username.")
+        found.append(("rep", message % {"name": username}))
+        return None
+
+    def _kind(self, text: str, found) -> str:
+        if not text:
+            found.append(("kind", self.messages["required"]))
+            return ""
+        kind = self.kinds.get(text) or self.kinds.get(_word(text), "")
+        if not kind:
+            found.append(("kind", self.messages["kind"]))
+        return kind
+
+    def _outcome(self, text: str, kind: str, found) -> str | None:
+        """The outcome's code, "" when empty (a default may apply), None when it is not one."""
+        if not text:
+            return ""
+        outcome = self.outcomes.get(text) or self.outcomes.get(_word(text))
+        if outcome is None:
+            fitting = OUTCOMES_BY_KIND.get(kind, ()) if kind else tuple(Outcome)
+            found.append(
+                (
+                    "outcome",
+                    _("Choose one of: %(choices)s.")
+                    % {"choices": ", ".join(f"{Outcome(code).value} ({Outcome(code).label})" for code in fitting)}
+                    if fitting
+                    else _("A %(kind)s has no outcome.") % {"kind": Kind(kind).label.lower()},
+                )
+            )
+        return outcome
+
+    def _when(self, text: str, found) -> datetime | None:
+        """The local time written in the cell, as an aware datetime (midnight for a date alone)."""
+        if not text:
+            found.append(("occurred_at", self.messages["required"]))
+            return None
+        match = WHEN_PATTERN.match(text)
+        try:
+            if not match:
+                raise ValueError(text)
+            year, month, day, hour, minute, second = (int(part) for part in match.groups(default="0"))
+            # What timezone.make_aware does, without looking the time zone up again for every row.
+            return datetime(year, month, day, hour, minute, second, tzinfo=self.tz)
+        except ValueError:
+            found.append(("occurred_at", self.messages["when"]))
+            return None
+
+    def _duration(self, text: str, found) -> int:
+        if not text:
+            return 0
+        if not text.isdigit() or not text.isascii():
+            found.append(("duration_minutes", self.messages["duration"]))
+            return 0
+        minutes = int(text)
+        if minutes > 2_147_483_647:  # the column's limit on PostgreSQL
+            found.append(("duration_minutes", _("This number is too large.")))
+        return minutes
+
+    def _one(self, name: str, index: dict, text: str, found):
+        """The one record the cell names (None when it is empty); an error when none or several match."""
+        if not text:
+            return None
+        matches = index.get(_key(text), [])
+        if len(matches) == 1:
+            return matches[0]
+        missing, many = self.messages[name]
+        found.append((name, (many if matches else missing) % {"name": text}))
+        return None
+
+    def _contact(self, email: str, company, found):
+        if not email:
+            return None
+        matches = self.lookups.contacts.get(_key(email), [])
+        if not matches:
+            found.append(("contact", _("No contact has the email %(email)s.") % {"email": email}))
+            return None
+        at_company = [contact for contact in matches if company is not None and contact.company_id == company.pk]
+        if len(at_company) == 1:
+            return at_company[0]
+        if len(matches) > 1:
+            found.append(("contact", _("Several contacts have the email %(email)s.") % {"email": email}))
+            return None
+        contact = matches[0]
+        if company is not None and contact.company_id and contact.company_id != company.pk:
+            found.append(("contact", _("That contact works at another company.")))
+            return None
+        return contact
+
+    def _preview(self, number, values, owner, company, contact, deal, lead_source) -> dict:
+        notes = values["notes"]
+        if len(notes) > NOTES_PREVIEW_CHARS:
+            notes = notes[: NOTES_PREVIEW_CHARS - 1] + "…"
+        when = timezone.localtime(values["occurred_at"])
+        return {
+            "row": number,
+            "cells": [
+                owner.username,
+                str(Kind(values["kind"]).label),
+                str(Outcome(values["outcome"]).label) if values["outcome"] else "",
+                f"{when:%Y-%m-%d}" if when.time() == datetime.min.time() else f"{when:%Y-%m-%d %H:%M}",
+                str(values["duration_minutes"]),
+                company.name if company else "",
+                contact.email if contact else "",
+                deal.title if deal else "",
+                lead_source.name if lead_source else "",
+                notes,
+            ],
+        }
+
+
+def _data_rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(row number as a spreadsheet shows it, cells) for every row after the header that has a value."""
+    reader = _reader(text)
+    next(reader, None)
+    for number, record in enumerate(reader, start=2):
+        if any(cell.strip() for cell in record):
+            yield number, record
+
+
+def check_rows(
+    job: ActivityImport,
+    *,
+    now: datetime,
+    on_start: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    on_rows: Callable[[list[dict]], None] | None = None,
+) -> CheckResult:
+    """Check every row of the import's file as its creator; writes nothing itself.
+
+    Two passes over the text rather than one kept in memory: the first counts
+    the rows and gathers the names they refer to, looked up together; the second
+    checks each row. ``on_rows`` receives the checked rows in batches, only as
+    long as no row has failed.
+    """
+    result = CheckResult()
+    text, user = job.content, job.created_by
+    if problem := file_problem(text):
+        result.add(RowError(None, "", problem))
+        return result
+    columns, _sample = file_columns(text)
+    mapping = {name: index for name, index in job.mapping.items() if index is not None and index < len(columns)}
+    referenced = {name: mapping[name] for name in REFERENCES if name in mapping}
+    names: dict[str, set[str]] = {name: set() for name in REFERENCES}
+    try:
+        for _number, record in _data_rows(text):
+            result.total += 1
+            for name, index in referenced.items():
+                if text_value := _cell(record, index):
+                    names[name].add(text_value)
+    except csv.Error as exc:
+        result.add(RowError(None, "", _("The file could not be read as CSV: %(error)s") % {"error": exc}))
+        return result
+    if not result.total:
+        result.add(RowError(None, "", _("The file has a header row but no data rows.")))
+        return result
+    if on_start:
+        on_start(result.total)
+
+    checker = _Checker(user=user, columns=columns, mapping=mapping, lookups=_Lookups(user, names), now=now)
+    batch: list[dict] = []
+    for done, (number, record) in enumerate(_data_rows(text), start=1):
+        values = checker.clean(number, record, result)
+        if on_rows and values is not None and not result.error_count:
+            batch.append(values)
+            if len(batch) >= BATCH_SIZE:
+                on_rows(batch)
+                batch = []
+        if on_progress and done % PROGRESS_EVERY == 0:
+            on_progress(done)
+    if on_rows and batch and not result.error_count:
+        on_rows(batch)
+    return result
+
+
+# --- the steps, as services ---------------------------------------------------------
+
+
+def import_create(*, by, file_name: str, content: str) -> ActivityImport:
+    """Keep an uploaded file's text for the columns to be chosen."""
+    return ActivityImport.objects.create(
+        created_by=by, file_name=file_name[:255], content=content, status=ImportStatus.UPLOADED
+    )
+
+
+def import_map(*, job: ActivityImport, mapping: dict[str, int | None]) -> bool:
+    """Save the column mapping and mark the import for checking; False when it is being checked or written.
+
+    One conditional UPDATE, so two submissions at once start one check. The
+    caller enqueues ``validate_import`` once this commits.
+    """
+    mapping = {name: mapping.get(name) for name in FIELD_NAMES}
+    return bool(
+        ActivityImport.objects.filter(pk=job.pk, status__in=MAPPABLE).update(
+            mapping=mapping,
+            status=ImportStatus.VALIDATING,
+            total_rows=0,
+            processed_rows=0,
+            imported_rows=0,
+            errors=[],
+            preview=[],
+            finished_at=None,
+        )
+    )
+
+
+def import_confirm(*, job: ActivityImport) -> bool:
+    """Mark a checked import for writing; False unless it was READY (a double click confirms once).
+
+    The caller enqueues ``run_import`` once this commits.
+    """
+    return bool(
+        ActivityImport.objects.filter(pk=job.pk, status=ImportStatus.READY).update(
+            status=ImportStatus.IMPORTING, processed_rows=0
+        )
+    )
+
+
+def import_validate(*, import_id: int) -> str:
+    """Check every row of an import and store the errors or a preview; returns the new status.
+
+    Only an import still VALIDATING is checked, so a task delivered twice does
+    the work once more at worst and never overwrites a later state.
+    """
+    job = ActivityImport.objects.select_related("created_by").filter(pk=import_id).first()
+    if job is None or job.status != ImportStatus.VALIDATING:
+        return job.status if job else ""
+    pending = ActivityImport.objects.filter(pk=job.pk, status=ImportStatus.VALIDATING)
+    now = timezone.now()
+    # Each of these UPDATEs commits on its own (the task runs outside a transaction), so the page sees them.
+    result = check_rows(
+        job,
+        now=now,
+        on_start=lambda total: pending.update(total_rows=total, processed_rows=0),
+        on_progress=lambda done: pending.update(processed_rows=done),
+    )
+    status = ImportStatus.READY if result.ok else ImportStatus.INVALID
+    pending.update(
+        status=status,
+        total_rows=result.total,
+        processed_rows=result.total,
+        errors=result.stored_errors(),
+        preview=result.preview if result.ok else [],
+        finished_at=None if result.ok else timezone.now(),
+    )
+    return status
+
+
+class _RowsRefused(Exception):
+    def __init__(self, result: CheckResult):
+        super().__init__(f"{result.error_count} row errors")
+        self.result = result
+
+
+def import_run(*, import_id: int) -> int:
+    """Write every row of a confirmed import in one transaction; returns how many were imported.
+
+    The rows are checked again first (a deal may have moved to another rep since
+    the preview). The import's row stays locked until the transaction ends and
+    the rows and the DONE status commit together, so a second run (a duplicate
+    delivery) waits, then finds it DONE and writes nothing; and a worker that
+    dies halfway leaves nothing behind, the import still IMPORTING, for the
+    redelivered task to do again.
+    """
+    try:
+        with transaction.atomic():
+            job = ActivityImport.objects.select_for_update().filter(pk=import_id).first()
+            if job is None or job.status != ImportStatus.IMPORTING:
+                return 0
+            now = timezone.now()
+            created_day = timezone.localdate(now)
+
+            def write(rows: list[dict]) -> None:
+                Activity.objects.bulk_create(
+                    [Activity(**values, created_at=now, created_day=created_day) for values in rows],
+                    batch_size=BATCH_SIZE,
+                )
+
+            try:
+                with transaction.atomic():  # a savepoint: the rows written so far go if a later one fails
+                    result = check_rows(job, now=now, on_rows=write)
+                    if not result.ok:
+                        raise _RowsRefused(result)
+            except _RowsRefused as refused:
+                _finish(job, ImportStatus.INVALID, refused.result)
+                return 0
+            job.imported_rows = result.total
+            _finish(job, ImportStatus.DONE, result)
+    except IntegrityError:
+        # A record the rows refer to was deleted while they were written: the
+        # database refused the commit, so nothing was written.
+        result = CheckResult()
+        result.add(
+            RowError(
+                None,
+                "",
+                _("A record this file refers to was removed while importing. Nothing was imported; check it again."),
+            )
+        )
+        job = ActivityImport.objects.get(pk=import_id)
+        _finish(job, ImportStatus.INVALID, result)
+        return 0
+    return job.imported_rows
+
+
+def _finish(job: ActivityImport, status: str, result: CheckResult) -> None:
+    job.status = status
+    job.total_rows = job.processed_rows = result.total
+    job.errors = result.stored_errors()
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "total_rows", "processed_rows", "imported_rows", "errors", "finished_at"])
+
+
+def import_fail(*, import_id: int) -> None:
+    """Mark an import whose task gave up (an unexpected error, retries used up) as failed, so the page stops
+    waiting; its columns can be chosen again to retry."""
+    ActivityImport.objects.filter(pk=import_id, status__in=(ImportStatus.VALIDATING, ImportStatus.IMPORTING)).update(
+        status=ImportStatus.FAILED, finished_at=timezone.now()
+    )

@@ -1,0 +1,53 @@
+"""Celery tasks of the activity CSV import: thin wrappers that take the import's id.
+
+Both are safe to run twice (a duplicate delivery after ``acks_late``): the
+work in ``importers`` looks at the import's status before doing anything. A
+lost database connection is retried with backoff, well inside the broker's
+visibility timeout; any other error, or retries used up, marks the import
+failed, so its page stops waiting and offers to try again.
+"""
+
+from celery import Task, shared_task
+from celery.exceptions import Retry
+from django.db import OperationalError
+
+from . import importers
+
+
+class ImportTask(Task):
+    """Marks the import failed when the task gives up (also in eager mode, where ``on_failure`` is not called)."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except Retry:
+            raise  # it will run again
+        except Exception:
+            importers.import_fail(import_id=args[0] if args else kwargs["import_id"])
+            raise
+
+
+@shared_task(
+    base=ImportTask,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=5,
+)
+def validate_import(import_id: int) -> str:
+    """Check every row of an import without writing any; returns its new status."""
+    return importers.import_validate(import_id=import_id)
+
+
+@shared_task(
+    base=ImportTask,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=5,
+)
+def run_import(import_id: int) -> int:
+    """Write every row of a confirmed import in one transaction; returns how many (0 if it was done already)."""
+    return importers.import_run(import_id=import_id)
