@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from pipeline.models import Contact, Deal
+from pipeline.models import Contact, Deal, StageChange
 
 from .models import MEETING_KINDS, Activity, Kind, Outcome
 
@@ -39,13 +39,24 @@ def seed_activity_demo(*, users: dict, rng: random.Random) -> int:
         owner = users[username]
         contacts = list(Contact.objects.filter(owner=owner).select_related("company"))
         deals = list(Deal.objects.filter(owner=owner).select_related("stage"))
+        history: dict[int, list[tuple]] = {}
+        for change in StageChange.objects.filter(deal__owner=owner).order_by("changed_at"):
+            history.setdefault(change.deal_id, []).append((change.changed_at, change.to_stage_id))
         for offset in range(DAYS, -8, -1):
             day = today - timedelta(days=offset)
             if day.weekday() >= 5:
                 continue
             rows.extend(
                 _one_day(
-                    owner=owner, day=day, today=today, habits=habits, contacts=contacts, deals=deals, tz=tz, rng=rng
+                    owner=owner,
+                    day=day,
+                    today=today,
+                    habits=habits,
+                    contacts=contacts,
+                    deals=deals,
+                    history=history,
+                    tz=tz,
+                    rng=rng,
                 )
             )
     Activity.objects.bulk_create(rows, batch_size=2000)
@@ -56,7 +67,17 @@ def _at(day, tz, rng: random.Random) -> datetime:
     return datetime.combine(day, time(8, 0), tzinfo=tz) + timedelta(minutes=rng.randint(0, 9 * 60))
 
 
-def _one_day(*, owner, day, today, habits, contacts, deals, tz, rng):
+def _stage_at(history: list[tuple], moment) -> int | None:
+    """The stage a deal sat in at ``moment``, from its stage history."""
+    stage_id = None
+    for changed_at, to_stage_id in history:
+        if changed_at > moment:
+            break
+        stage_id = to_stage_id
+    return stage_id
+
+
+def _one_day(*, owner, day, today, habits, contacts, deals, history, tz, rng):
     calls, connect, emails, reply, meetings_week, positive, non_selling = habits
     now = timezone.now()
     future = day > today
@@ -71,8 +92,10 @@ def _one_day(*, owner, day, today, habits, contacts, deals, tz, rng):
                 at = now - timedelta(minutes=rng.randint(1, 240))
         contact = rng.choice(contacts) if contacts and link else None
         deal = None
-        if link and deals and rng.random() < 0.3:
-            deal = rng.choice(deals)
+        # Only deals that existed and were still open that day get the activity.
+        live = [d for d in deals if d.created_at.date() <= day <= (d.closed_on or today)] if link else []
+        if live and rng.random() < 0.3:
+            deal = rng.choice(live)
             contact = None
         created = booked or at
         return Activity(
@@ -85,7 +108,7 @@ def _one_day(*, owner, day, today, habits, contacts, deals, tz, rng):
             contact=contact,
             company=deal.company if deal else (contact.company if contact else None),
             deal=deal,
-            deal_stage_id=deal.stage_id if deal else None,
+            deal_stage_id=(_stage_at(history.get(deal.pk, []), at) or deal.stage_id) if deal else None,
             created_at=min(created, now),
             created_day=timezone.localdate(min(created, now)),
         )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 
+from .middleware import forget_org_time_zone
 from .models import ActivityGoal, OrgSettings, Quota, QuotaChange
 from .periods import Period
 
@@ -153,6 +154,7 @@ def org_settings_save(*, org_settings: OrgSettings) -> OrgSettings:
     org_settings.pk = 1  # there is one organisation
     org_settings.full_clean()
     org_settings.save()
+    transaction.on_commit(forget_org_time_zone)
     return org_settings
 
 

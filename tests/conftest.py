@@ -9,6 +9,21 @@ from tests import services
 from tests.factories import AdminFactory, ManagerFactory, RepFactory, TeamFactory
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The cache never carries over from one test to the next. Each test starts
+    as a running server does: the organisation's (default) time zone already
+    cached, so query counts are those of a warm page."""
+    from django.core.cache import cache
+
+    from quotas.middleware import CACHE_KEY
+
+    cache.clear()
+    cache.set(CACHE_KEY, "UTC")
+    yield
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def test_database_url(django_db_setup, django_db_blocker):
     """URL of the test database, for a subprocess (a Celery worker) to share it; PostgreSQL only."""

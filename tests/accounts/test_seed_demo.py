@@ -98,3 +98,16 @@ def test_it_seeds_activity_with_different_habits_per_rep(db, debug_on, monkeypat
     assert not Activity.objects.filter(
         occurred_at__gt=timezone.now(), outcome__in=["held", "positive", "no_show"]
     ).exists()
+
+
+def test_it_seeds_audited_quotas_and_a_ramped_goal(db, debug_on):
+    from quotas.models import ActivityGoal, OrgSettings, Quota, QuotaChange
+
+    call_command("seed_demo")
+    quarter = OrgSettings.load().period(timezone.localdate(), "quarter")
+    rep = User.objects.get(username="rep")
+    assert Quota.objects.filter(rep=rep, period_start=quarter.start).exists()
+    assert QuotaChange.objects.count() == Quota.objects.count()
+    ramped = ActivityGoal.objects.get(rep__username="jordan", ramp_start__isnull=False)
+    this_week = OrgSettings.load().period(timezone.localdate(), "week")
+    assert [ramped.target_for(this_week), ramped.target_for(this_week.next())] == [50, 60]

@@ -120,9 +120,14 @@ def test_the_template_imports_as_it_is(signed_in, org, django_capture_on_commit_
 
 
 def test_it_imports_a_good_file_with_its_day_company_and_deal_stage(
-    signed_in, rep, org, settings, django_capture_on_commit_callbacks
+    signed_in, rep, org, django_capture_on_commit_callbacks
 ):
-    settings.TIME_ZONE = "America/New_York"
+    # The organisation's time zone decides the local day of each row.
+    from quotas.middleware import forget_org_time_zone
+    from quotas.models import OrgSettings
+
+    OrgSettings.objects.update_or_create(pk=1, defaults={"time_zone": "America/New_York"})
+    forget_org_time_zone()
     late_evening = f"{timezone.localdate() - timedelta(days=3):%Y-%m-%d} 23:30"
     text = _rows(
         {

@@ -18,6 +18,7 @@ from accounts import services
 from accounts.models import Role, Team, Territory, User
 from activities.demo import seed_activity_demo
 from pipeline.demo import seed_pipeline_demo
+from quotas.demo import seed_quota_demo
 
 DEMO_PASSWORD = "demo"
 
@@ -91,6 +92,7 @@ def seed_demo_organisation() -> None:
     rng = random.Random(2026)
     seed_pipeline_demo(users=users, rng=rng)
     seed_activity_demo(users=users, rng=rng)
+    seed_quota_demo(users=users)
 
 
 def logins_text() -> str:

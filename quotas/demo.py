@@ -1,0 +1,49 @@
+"""Demo quotas and goals for `manage.py seed_demo`: this and last quarter's
+revenue quotas for every rep (through the audited service), the team targets,
+and a few activity goals, one of them ramped for the newest rep."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from accounts.models import Team
+
+from . import services
+from .models import ActivityGoal, OrgSettings
+
+# Quarterly revenue quota per rep (in the organisation's currency).
+QUARTER_QUOTAS = {
+    "rep": 90000,
+    "sam": 120000,
+    "jordan": 60000,
+    "taylor": 75000,
+    "casey": 140000,
+    "riley": 70000,
+    "jamie": 80000,
+    "drew": 85000,
+}
+
+
+def seed_quota_demo(*, users: dict) -> None:
+    org = OrgSettings.load()
+    this_quarter = org.period(timezone.localdate(), "quarter")
+    admin = users["admin"]
+    for period in (this_quarter.previous(), this_quarter):
+        for username, target in QUARTER_QUOTAS.items():
+            services.quota_set(by=admin, period=period, target=Decimal(target), rep=users[username])
+    for team in Team.objects.filter(parent__isnull=False):
+        total = sum(QUARTER_QUOTAS[u.username] for u in team.members.all() if u.username in QUARTER_QUOTAS)
+        services.quota_set(by=admin, period=this_quarter, target=Decimal(total), team=team)
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    for username in QUARTER_QUOTAS:
+        services.goal_save(goal=ActivityGoal(rep=users[username], metric="call", target=60, priority=1))
+        services.goal_save(goal=ActivityGoal(rep=users[username], metric="meetings_demos", target=4, priority=2))
+    # The newest rep ramps up: 50 emails this week, ten more each week, up to 100.
+    services.goal_save(
+        goal=ActivityGoal(
+            rep=users["jordan"], metric="email", target=100, ramp_start=50, ramp_step=10, starts_on=monday, priority=3
+        )
+    )
+    east = Team.objects.get(name="Enterprise East")
+    services.goal_save(goal=ActivityGoal(team=east, metric="meetings_demos", target=16, is_collective=True, priority=1))
