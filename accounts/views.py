@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -37,7 +38,9 @@ def user_create(request):
         messages.success(request, _("%(user)s can now sign in.") % {"user": user})
         return redirect("accounts:user_list")
     return render(
-        request, "accounts/form.html", {"form": form, "title": _("Add a person"), "cancel_url": "accounts:user_list"}
+        request,
+        "accounts/form.html",
+        {"form": form, "title": _("Add a person"), "cancel_url": reverse("accounts:user_list")},
     )
 
 
@@ -56,7 +59,7 @@ def user_edit(request, user_id):
         {
             "form": form,
             "title": _("Edit %(user)s") % {"user": person},
-            "cancel_url": "accounts:user_list",
+            "cancel_url": reverse("accounts:user_list"),
             "set_password_for": person,
         },
     )
@@ -77,7 +80,7 @@ def user_set_password(request, user_id):
         {
             "form": form,
             "title": _("Set a new password for %(user)s") % {"user": person},
-            "cancel_url": "accounts:user_list",
+            "cancel_url": reverse("accounts:user_list"),
         },
     )
 
@@ -131,7 +134,7 @@ def _edit(request, form_class, instance, save, keyword, title, list_url):
         saved = save(**{keyword: form.save(commit=False)})
         messages.success(request, _("Saved %(name)s.") % {"name": saved})
         return redirect(list_url)
-    return render(request, "accounts/form.html", {"form": form, "title": title, "cancel_url": list_url})
+    return render(request, "accounts/form.html", {"form": form, "title": title, "cancel_url": reverse(list_url)})
 
 
 def _confirm_delete(request, obj, delete, keyword, list_url):
@@ -148,6 +151,6 @@ def _confirm_delete(request, obj, delete, keyword, list_url):
     return render(
         request,
         "accounts/confirm_delete.html",
-        {"object": obj, "error": error, "cancel_url": list_url},
+        {"object": obj, "error": error, "cancel_url": reverse(list_url)},
         status=409 if error else 200,
     )
