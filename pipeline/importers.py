@@ -17,6 +17,7 @@ look-ups), ``clean`` (one row) and ``create`` (one service call).
 import csv
 import io
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -430,7 +431,7 @@ def _one(
 # --- the kinds --------------------------------------------------------------
 
 
-class ImportKind:
+class ImportKind(ABC):
     slug: str
     label = ""
     columns: tuple[Column, ...] = ()
@@ -447,18 +448,21 @@ class ImportKind:
     def column_names(self) -> list[str]:
         return [column.name for column in self.columns]
 
+    @abstractmethod
     def imported_message(self, count: int) -> str:
-        raise NotImplementedError
+        """The success message for ``count`` imported rows."""
 
     def prepare(self, rows: list[dict[str, str]], user) -> dict:
         """Everything ``clean`` needs to look up, fetched once for the whole file."""
         return {}
 
+    @abstractmethod
     def clean(self, cells: dict[str, str], context: dict, errors: _RowErrors) -> dict[str, Any]:
-        raise NotImplementedError
+        """One row's cells as model values; problems go to ``errors``."""
 
+    @abstractmethod
     def create(self, values: dict[str, Any], user) -> Model:
-        raise NotImplementedError
+        """Write one checked row through the services."""
 
     def errors_from(self, exc: ValidationError, row: int) -> list[RowError]:
         if not hasattr(exc, "error_dict"):

@@ -30,7 +30,9 @@ def test_database_url(django_db_setup, django_db_blocker):
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        pytest.skip("a worker process can share the test database only on PostgreSQL")
+        # A worker process cannot see SQLite's in-memory test database; tests that
+        # need one are marked `postgres` and run in the PostgreSQL pass only.
+        pytest.fail("test_database_url needs PostgreSQL: mark the test with pytest.mark.postgres", pytrace=False)
     s = connection.settings_dict
     return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 

@@ -31,10 +31,11 @@ class ServiceUnavailable(Exception):
 
 
 def unavailable(reason: str):
-    """Skip (developer machine) or fail (CI) because a real service is missing."""
-    if require_services():
-        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
+    """A real service is missing: skip on a developer machine that lacks it,
+    fail where REQUIRE_SERVICES=1 (CI), so CI never runs less than it claims."""
+    if not require_services():
+        pytest.skip(reason)
+    pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
 
 
 def free_port() -> int:
