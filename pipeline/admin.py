@@ -96,6 +96,7 @@ DEAL_FIELDS = (
     "pipeline",
     "stage",
     "amount",
+    "units",
     "deal_type",
     "lead_source",
     "expected_close_date",

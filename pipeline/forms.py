@@ -34,7 +34,17 @@ class DealForm(forms.ModelForm):
 
     class Meta:
         model = Deal
-        fields = ("title", "company", "contact", "owner", "amount", "deal_type", "lead_source", "expected_close_date")
+        fields = (
+            "title",
+            "company",
+            "contact",
+            "owner",
+            "amount",
+            "units",
+            "deal_type",
+            "lead_source",
+            "expected_close_date",
+        )
         field_classes = {"contact": ContactChoiceField}
         widgets = {"expected_close_date": DateInput()}
 
@@ -81,6 +91,7 @@ class DealCreateForm(DealForm):
             "pipeline",
             "stage",
             "amount",
+            "units",
             "deal_type",
             "lead_source",
             "expected_close_date",

@@ -246,6 +246,9 @@ class Deal(models.Model):
     amount = models.DecimalField(
         _("amount"), max_digits=14, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
     )
+    units = models.PositiveIntegerField(
+        _("units"), default=0, help_text=_("How many units (seats, licences…) the deal sells, for units quotas.")
+    )
     deal_type = models.CharField(_("type"), max_length=16, choices=DealType.choices, default=DealType.NEW_BUSINESS)
     lead_source = models.ForeignKey(
         LeadSource, on_delete=models.PROTECT, null=True, blank=True, related_name="deals", verbose_name=_("lead source")

@@ -1,0 +1,168 @@
+"""The dashboard tables: rollups kept by ``dashboards.rollups`` from the domain rows.
+
+Every table holds absolute figures recomputed from source rows with GROUP BY
+in the database (never incremented), each row stamped with ``computed_at``.
+Activity and closed-deal figures are kept per rep per *day*, so any range
+(week, month, fiscal quarter, year or a custom one) is a cheap sum. Stage
+figures count distinct deals and take medians, which do not add up across
+days, so they are kept per rep per *period* (week, month, fiscal quarter and
+fiscal year); ``PeriodDay`` maps every day to the start of each period that
+holds it, so the database groups by period with a plain join.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+User = settings.AUTH_USER_MODEL
+
+
+class Scope(models.TextChoices):
+    ACTIVITY = "activity", _("Activity")
+    PIPELINE = "pipeline", _("Pipeline")
+    QUOTA = "quota", _("Quota")
+    ALL = "all", _("Everything")
+
+
+class DirtyMark(models.Model):
+    """A rollup key whose source rows changed: written in the writer's transaction,
+    claimed and deleted by the refresh that recomputes it.
+
+    ``activity`` and ``pipeline`` marks name a (rep, day); ``quota`` marks a quota
+    id; ``all`` asks for a full rebuild. There is deliberately no unique key: a
+    writer always inserts a new row, so a mark added while a refresh is working on
+    the same key (and holds the old mark locked) is a new row the refresh did not
+    claim, and survives it. Duplicates cost nothing; the refresh groups them.
+    """
+
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    rep_id = models.IntegerField(null=True)
+    day = models.DateField(null=True)
+    quota_id = models.IntegerField(null=True)
+    claim = models.CharField(max_length=32, null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["claim", "scope"])]
+
+    def __str__(self):
+        return f"{self.scope} {self.rep_id or ''} {self.day or ''} {self.quota_id or ''}".strip()
+
+
+class PeriodDay(models.Model):
+    """The calendar: for each day and each period kind, the start of the period holding it
+    (weeks start on Monday; quarters and years follow the fiscal year start)."""
+
+    period_kind = models.CharField(max_length=8)
+    period_start = models.DateField()
+    day = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "period_kind"], name="period_day_unique")]
+        indexes = [models.Index(fields=["period_kind", "period_start"])]
+
+
+class ActivityDay(models.Model):
+    """One rep's activities of one kind on one day (METRICS.md "Activity").
+
+    ``count``, ``minutes`` and the outcome counts are by the day the activity
+    occurred; ``booked`` counts meetings and demos *logged* that day, whatever
+    their date (meetings booked).
+    """
+
+    rep = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    day = models.DateField()
+    kind = models.CharField(max_length=20)
+    count = models.IntegerField(default=0)
+    minutes = models.IntegerField(default=0)
+    booked = models.IntegerField(default=0)
+    connected = models.IntegerField(default=0)
+    replied = models.IntegerField(default=0)
+    held = models.IntegerField(default=0)
+    positive = models.IntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rep", "day", "kind"], name="activity_day_unique")]
+
+
+class ClosedDay(models.Model):
+    """Deals one rep closed on one day, split by every dimension a dashboard cuts revenue by.
+
+    A deal counts on its current ``closed_on`` in its current (won or lost)
+    stage: a deal reopened and won again counts once, on the last win.
+    Territory and segment are the company's at the time of the refresh.
+    ``cycle_days`` is the sum, over these deals, of close date minus created
+    date in whole days (sales cycle length = cycle_days / deals, won only).
+    """
+
+    rep = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    day = models.DateField()
+    won = models.BooleanField()
+    lead_source_id = models.IntegerField(null=True)
+    territory_id = models.IntegerField(null=True)
+    segment = models.CharField(max_length=16, blank=True)
+    deal_type = models.CharField(max_length=16)
+    competitor_id = models.IntegerField(null=True)
+    deals = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    units = models.IntegerField(default=0)
+    cycle_days = models.IntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["rep", "day"])]
+
+
+class StageRollup(models.Model):
+    """Stage flow for one rep's deals, per stage, per period (METRICS.md "Pipeline").
+
+    A deal belongs to its current owner. Of the deals that entered the stage in
+    the period (each counted once): ``advanced`` later entered an open stage of
+    higher order or a won stage, ``lost`` went next to a lost stage, ``won``
+    was later won, ``still_open`` sits in the stage now. ``stays`` are the
+    completed stays in the stage that *ended* in the period, ``stay_days`` their
+    total length in days and ``median_stay_days`` their median; ``left_forward``
+    of them ended by a move forward. ``followups`` are activities on a deal
+    logged in the period while the deal sat in the stage.
+    """
+
+    rep = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    period_kind = models.CharField(max_length=8)
+    period_start = models.DateField()
+    stage = models.ForeignKey("pipeline.Stage", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    entered = models.IntegerField(default=0)
+    advanced = models.IntegerField(default=0)
+    lost = models.IntegerField(default=0)
+    won = models.IntegerField(default=0)
+    still_open = models.IntegerField(default=0)
+    stays = models.IntegerField(default=0)
+    stay_days = models.FloatField(default=0)
+    median_stay_days = models.FloatField(null=True)
+    left_forward = models.IntegerField(default=0)
+    followups = models.IntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rep", "period_kind", "period_start", "stage"], name="stage_rollup_unique")
+        ]
+        indexes = [models.Index(fields=["period_kind", "period_start"])]
+
+
+class Attainment(models.Model):
+    """Quota attainment (METRICS.md "Quotas and goals") for one rep or team quota.
+
+    ``achieved`` is won revenue, won deals or won units closed in the quota's
+    period by the rep, or by the team's current members for a team quota.
+    ``attainment`` and ``stretch_attainment`` are fractions (1 = 100%), empty
+    when the target is zero. Pace depends on today, so pages work it out.
+    """
+
+    quota = models.OneToOneField("quotas.Quota", on_delete=models.CASCADE, related_name="attainment")
+    achieved = models.DecimalField(max_digits=16, decimal_places=2)
+    target = models.DecimalField(max_digits=14, decimal_places=2)
+    attainment = models.DecimalField(max_digits=12, decimal_places=4, null=True)
+    stretch_attainment = models.DecimalField(max_digits=12, decimal_places=4, null=True)
+    computed_at = models.DateTimeField()
