@@ -15,6 +15,7 @@ from django.utils import timezone
 from pipeline.models import Contact, Deal, StageChange
 
 from .models import MEETING_KINDS, Activity, Kind, Outcome
+from .signals import activities_created
 
 # calls/day, connect rate, emails/day, reply rate, meetings/week, positive share, non-selling minutes/day
 HABITS = {
@@ -59,7 +60,8 @@ def seed_activity_demo(*, users: dict, rng: random.Random) -> int:
                     rng=rng,
                 )
             )
-    Activity.objects.bulk_create(rows, batch_size=2000)
+    written = Activity.objects.bulk_create(rows, batch_size=2000)
+    activities_created.send(sender=Activity, activities=written)
     return len(rows)
 
 

@@ -49,6 +49,7 @@ from pipeline.models import Company, Contact, Deal, LeadSource
 
 from .models import OUTCOMES_BY_KIND, Activity, ActivityImport, ImportStatus, Kind, Outcome
 from .services import check_activity, default_outcome
+from .signals import activities_created
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 PREVIEW_ROWS = 20
@@ -679,10 +680,11 @@ def import_run(*, import_id: int) -> int:
             created_day = timezone.localdate(now)
 
             def write(rows: list[dict]) -> None:
-                Activity.objects.bulk_create(
+                written = Activity.objects.bulk_create(
                     [Activity(**values, created_at=now, created_day=created_day) for values in rows],
                     batch_size=BATCH_SIZE,
                 )
+                activities_created.send(sender=Activity, activities=written)
 
             try:
                 with transaction.atomic():  # a savepoint: the rows written so far go if a later one fails

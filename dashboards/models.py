@@ -62,6 +62,9 @@ class PeriodDay(models.Model):
         constraints = [models.UniqueConstraint(fields=["day", "period_kind"], name="period_day_unique")]
         indexes = [models.Index(fields=["period_kind", "period_start"])]
 
+    def __str__(self):
+        return f"{self.period_kind} {self.period_start} ∋ {self.day}"
+
 
 class ActivityDay(models.Model):
     """One rep's activities of one kind on one day (METRICS.md "Activity").
@@ -85,6 +88,9 @@ class ActivityDay(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["rep", "day", "kind"], name="activity_day_unique")]
+
+    def __str__(self):
+        return f"{self.rep_id} {self.day} {self.kind}"
 
 
 class ClosedDay(models.Model):
@@ -113,6 +119,9 @@ class ClosedDay(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["rep", "day"])]
+
+    def __str__(self):
+        return f"{self.rep_id} {self.day} {'won' if self.won else 'lost'}"
 
 
 class StageRollup(models.Model):
@@ -150,6 +159,9 @@ class StageRollup(models.Model):
         ]
         indexes = [models.Index(fields=["period_kind", "period_start"])]
 
+    def __str__(self):
+        return f"{self.rep_id} {self.period_kind} {self.period_start} stage {self.stage_id}"
+
 
 class Attainment(models.Model):
     """Quota attainment (METRICS.md "Quotas and goals") for one rep or team quota.
@@ -166,3 +178,6 @@ class Attainment(models.Model):
     attainment = models.DecimalField(max_digits=12, decimal_places=4, null=True)
     stretch_attainment = models.DecimalField(max_digits=12, decimal_places=4, null=True)
     computed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"quota {self.quota_id}: {self.achieved} / {self.target}"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Company, Contact, Deal, NamedList, Pipeline, Stage, StageChange, StageKind
+from .signals import stages_reordered
 
 
 def _local_day(moment: datetime) -> date:
@@ -202,6 +203,7 @@ def stage_reorder(*, pipeline: Pipeline, stage_ids: list[int]) -> None:
     for position, stage_id in enumerate(stage_ids, start=1):
         stages[stage_id].order = position
     Stage.objects.bulk_update(stages.values(), ["order"])
+    stages_reordered.send(sender=Pipeline, pipeline=pipeline)
 
 
 @transaction.atomic

@@ -1,0 +1,178 @@
+"""Every domain write marks the dashboard keys it touches, in the writer's transaction.
+
+Connected in ``DashboardsConfig.ready``: the domain apps never import
+``dashboards``; they save models (forms, board, admin, services, imports) and
+send a signal for their bulk writes, and these receivers follow. An update
+marks the keys of the row both before and after, so a change of owner, day,
+deal or close date leaves no stale row behind.
+"""
+
+from django.db.models.signals import post_delete, post_save, pre_save
+
+from accounts.models import User
+from activities.models import Activity
+from activities.signals import activities_created
+from pipeline.models import Company, Deal, Stage, StageChange, StageKind
+from pipeline.signals import stages_reordered
+from quotas.models import OrgSettings, Quota
+
+from .marks import mark_all, mark_days, mark_quotas
+from .models import Scope
+
+
+def _before(instance, *fields):
+    """The row's saved values of ``fields`` (``None`` for a new row), kept for post_save."""
+    if instance.pk is None or instance._state.adding:
+        return None
+    return type(instance).objects.filter(pk=instance.pk).values(*fields).first()
+
+
+# --- activities ---------------------------------------------------------------------
+
+
+def _activity_keys(rows):
+    activity, pipeline = set(), set()
+    for row in rows:
+        activity.add((row["owner_id"], row["day"]))
+        activity.add((row["owner_id"], row["created_day"]))
+        if row["deal_id"]:
+            pipeline.add((row["owner_id"], row["day"]))
+    mark_days(Scope.ACTIVITY, activity)
+    mark_days(Scope.PIPELINE, pipeline)
+
+
+ACTIVITY_FIELDS = ("owner_id", "day", "created_day", "deal_id")
+
+
+def _activity_row(activity: Activity) -> dict:
+    return {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
+
+
+def activity_pre_save(sender, instance, **kwargs):
+    instance._rollup_before = _before(instance, *ACTIVITY_FIELDS)
+
+
+def activity_post_save(sender, instance, **kwargs):
+    before = getattr(instance, "_rollup_before", None)
+    _activity_keys([_activity_row(instance)] + ([before] if before else []))
+
+
+def activity_post_delete(sender, instance, **kwargs):
+    _activity_keys([_activity_row(instance)])
+
+
+def activities_bulk_created(sender, activities, **kwargs):
+    _activity_keys(_activity_row(activity) for activity in activities)
+
+
+# --- deals and their history ------------------------------------------------------------
+
+
+def _deal_days(deal_id: int, owners: set[int], closed: set) -> None:
+    """Every day the deal's stage history or close touches, for each owner it had."""
+    days = set(StageChange.objects.filter(deal_id=deal_id).values_list("day", flat=True)) | closed
+    mark_days(Scope.PIPELINE, [(owner, day) for owner in owners for day in days])
+
+
+def deal_pre_save(sender, instance, **kwargs):
+    instance._rollup_before = _before(instance, "owner_id", "closed_on")
+
+
+def deal_post_save(sender, instance, **kwargs):
+    before = getattr(instance, "_rollup_before", None) or {}
+    owners = {instance.owner_id, before.get("owner_id")} - {None}
+    closed = {instance.closed_on, before.get("closed_on")} - {None}
+    # A new owner takes the deal's whole stage flow; its activities keep their own owner.
+    _deal_days(instance.pk, owners, closed)
+
+
+def deal_post_delete(sender, instance, **kwargs):
+    _deal_days(instance.pk, {instance.owner_id}, {instance.closed_on} - {None})
+
+
+def stage_change_post_save(sender, instance, created, **kwargs):
+    if created:
+        mark_days(Scope.PIPELINE, [(instance.owner_id, instance.day)])
+
+
+# --- settings that change how history reads --------------------------------------------------
+
+
+def stage_pre_save(sender, instance, **kwargs):
+    instance._rollup_before = _before(instance, "order", "kind")
+
+
+def stage_post_save(sender, instance, created, **kwargs):
+    before = getattr(instance, "_rollup_before", None)
+    if before and (before["order"] != instance.order or before["kind"] != instance.kind):
+        # Order and kind decide "advanced" and "lost" for every deal's history.
+        mark_all()
+
+
+def stages_put_in_order(sender, pipeline, **kwargs):
+    mark_all()
+
+
+def company_pre_save(sender, instance, **kwargs):
+    instance._rollup_before = _before(instance, "territory_id", "segment")
+
+
+def company_post_save(sender, instance, **kwargs):
+    before = getattr(instance, "_rollup_before", None)
+    if before and (before["territory_id"] != instance.territory_id or before["segment"] != instance.segment):
+        closed = Deal.objects.filter(company=instance, stage__kind__in=(StageKind.WON, StageKind.LOST))
+        mark_days(Scope.PIPELINE, closed.exclude(closed_on=None).values_list("owner_id", "closed_on"))
+
+
+def org_settings_pre_save(sender, instance, **kwargs):
+    instance._rollup_before = _before(instance, "fiscal_year_start_month")
+
+
+def org_settings_post_save(sender, instance, **kwargs):
+    before = getattr(instance, "_rollup_before", None)
+    if before and before["fiscal_year_start_month"] != instance.fiscal_year_start_month:
+        mark_all()  # every quarter and year moved
+
+
+# --- quotas and teams ---------------------------------------------------------------------
+
+
+def quota_post_save(sender, instance, **kwargs):
+    mark_quotas([instance.pk])
+
+
+def user_pre_save(sender, instance, **kwargs):
+    instance._rollup_before = _before(instance, "team_id")
+
+
+def user_post_save(sender, instance, **kwargs):
+    before = getattr(instance, "_rollup_before", None)
+    if before and before["team_id"] != instance.team_id:
+        # A team's achievement counts its current members.
+        teams = {before["team_id"], instance.team_id} - {None}
+        mark_quotas(Quota.objects.filter(team_id__in=teams).values_list("pk", flat=True))
+
+
+def connect() -> None:
+    receivers = [
+        (pre_save, activity_pre_save, Activity),
+        (post_save, activity_post_save, Activity),
+        (post_delete, activity_post_delete, Activity),
+        (activities_created, activities_bulk_created, Activity),
+        (pre_save, deal_pre_save, Deal),
+        (post_save, deal_post_save, Deal),
+        (post_delete, deal_post_delete, Deal),
+        (post_save, stage_change_post_save, StageChange),
+        (pre_save, stage_pre_save, Stage),
+        (post_save, stage_post_save, Stage),
+        (stages_reordered, stages_put_in_order, None),
+        (pre_save, company_pre_save, Company),
+        (post_save, company_post_save, Company),
+        (pre_save, org_settings_pre_save, OrgSettings),
+        (post_save, org_settings_post_save, OrgSettings),
+        (post_save, quota_post_save, Quota),
+        (pre_save, user_pre_save, User),
+        (post_save, user_post_save, User),
+    ]
+    for signal, receiver, sender in receivers:
+        signal.connect(receiver, sender=sender, weak=False, dispatch_uid=f"rollups-{receiver.__name__}")

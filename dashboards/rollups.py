@@ -1,0 +1,630 @@
+"""The rollup engine: keeps the dashboard tables equal to what the domain rows say.
+
+Writers mark keys dirty (``marks.py``) in their own transaction; ``drain``
+claims the marks, recomputes only the rows those keys touch with GROUP BY
+queries in the database (``INSERT ... SELECT``, never a Python loop over
+source rows), and deletes the marks it claimed, all in one transaction.
+``rebuild`` recomputes everything; ``verify`` recomputes into memory and lists
+every difference from the stored rows.
+
+Safety under concurrency:
+
+- Marks are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL), so
+  two workers never claim the same mark, and a worker that dies rolls its
+  claim back with its transaction: the marks are there for the next run.
+- Before recomputing, a worker takes a transaction-scoped advisory lock per rep
+  and per team it touches (in id order, so no deadlock): two workers never
+  process the same key at the same time, and the second one recomputes from a
+  snapshot that includes the first one's work. SQLite runs one writer at a time.
+- Rows of a key are deleted and re-inserted in the same transaction, so a
+  figure that fell to zero disappears and a rerun gives the same rows.
+
+SQL here is the subset PostgreSQL and SQLite share (row values, window
+functions, ``INSERT ... SELECT ... ON CONFLICT``); the two differences (days
+between two timestamps, a timestamp's local date) come from ``_days_between``
+and the backend's own ``datetime_cast_date_sql``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from uuid import uuid4
+
+from django.db import connection, transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from accounts.models import User
+from activities.models import HELD_OUTCOMES, MEETING_KINDS, Activity, Outcome
+from pipeline.models import Company, Deal, Stage, StageChange, StageKind
+from quotas.middleware import org_time_zone
+from quotas.models import OrgSettings, Quota
+from quotas.periods import KINDS, Period
+
+from .models import ActivityDay, Attainment, ClosedDay, DirtyMark, PeriodDay, Scope, StageRollup
+
+BATCH = 2_000  # marks claimed per transaction
+REBUILD_CHUNK = 25  # reps recomputed per transaction in a rebuild
+LOCK_REPS, LOCK_TEAMS = 7301, 7302  # advisory lock namespaces
+
+
+def _quoted(values) -> str:
+    return ", ".join(f"'{value}'" for value in sorted(values))
+
+
+ACT = Activity._meta.db_table
+DEAL = Deal._meta.db_table
+STAGE = Stage._meta.db_table
+CHANGE = StageChange._meta.db_table
+COMPANY = Company._meta.db_table
+QUOTA = Quota._meta.db_table
+USER = User._meta.db_table
+CAL = PeriodDay._meta.db_table
+MARK = DirtyMark._meta.db_table
+MEETINGS = _quoted(MEETING_KINDS)
+HELD = _quoted(HELD_OUTCOMES)
+
+
+# --- the calendar -------------------------------------------------------------------
+
+
+def _fiscal_start() -> int:
+    return OrgSettings.objects.filter(pk=1).values_list("fiscal_year_start_month", flat=True).first() or 1
+
+
+def _calendar_rows(first: date, last: date, fiscal_start: int) -> Iterator[PeriodDay]:
+    day = first
+    while day <= last:
+        for kind in KINDS:
+            yield PeriodDay(period_kind=kind, period_start=Period.containing(day, kind, fiscal_start).start, day=day)
+        day += timedelta(days=1)
+
+
+def _calendar_bounds(first: date, last: date, fiscal_start: int) -> tuple[date, date]:
+    """Whole fiscal years around the two days (plus a week each side), so every period
+    a quota or a dashboard names has all its days in the calendar."""
+    start = Period.containing(first, "year", fiscal_start).start - timedelta(days=7)
+    end = Period.containing(last, "year", fiscal_start).next().start + timedelta(days=6)
+    return start, end
+
+
+def calendar_ensure(first: date | None, last: date | None) -> None:
+    """Extend the calendar to cover ``first``..``last``; cheap when it already does."""
+    if first is None or last is None:
+        return
+    fiscal_start = _fiscal_start()
+    want_first, want_last = _calendar_bounds(first, last, fiscal_start)
+    have = PeriodDay.objects.aggregate(first=Min("day"), last=Max("day"))
+    if have["first"] is None:
+        spans = [(want_first, want_last)]
+    else:
+        spans = [(want_first, have["first"] - timedelta(days=1)), (have["last"] + timedelta(days=1), want_last)]
+    for span_first, span_last in spans:
+        if span_first <= span_last:
+            PeriodDay.objects.bulk_create(
+                _calendar_rows(span_first, span_last, fiscal_start), batch_size=2_000, ignore_conflicts=True
+            )
+
+
+def calendar_reset() -> None:
+    """Rewrite the calendar for the current fiscal year start over every day the data uses."""
+    days = [
+        Activity.objects.aggregate(first=Min("day"), last=Max("day")),
+        Activity.objects.aggregate(first=Min("created_day"), last=Max("created_day")),
+        StageChange.objects.aggregate(first=Min("day"), last=Max("day")),
+        Deal.objects.aggregate(first=Min("closed_on"), last=Max("closed_on")),
+        Quota.objects.aggregate(first=Min("period_start"), last=Max("period_start")),
+    ]
+    firsts = [d["first"] for d in days if d["first"]] + [timezone.localdate()]
+    lasts = [d["last"] for d in days if d["last"]] + [timezone.localdate()]
+    PeriodDay.objects.all().delete()
+    calendar_ensure(min(firsts), max(lasts))
+
+
+# --- SQL: one SELECT per table, filtered by a fragment ----------------------------------
+
+
+def _days_between(later: str, earlier: str) -> str:
+    """Fractional days from ``earlier`` to ``later`` (two timestamp columns)."""
+    if connection.vendor == "postgresql":
+        return f"(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0)"
+    return f"(julianday({later}) - julianday({earlier}))"
+
+
+def _date_diff(later: str, earlier: str) -> str:
+    """Whole days from date ``earlier`` to date ``later``."""
+    if connection.vendor == "postgresql":
+        return f"({later} - {earlier})"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which keys a statement recomputes.
+
+    ``reps``: a SQL fragment true for the rep ids to read source rows of, with
+    ``{rep}`` standing for the rep column; ``keys``: true for the output keys,
+    with ``{rep}`` and ``{day}`` (activity, closed deals) or ``{rep}`` and the
+    calendar row ``p`` (stage rollups); ``quotas``: true for the quota rows
+    (alias ``{q}``). ``params`` fill every ``%s`` of a fragment, in order.
+    """
+
+    reps: str
+    keys_by_day: str
+    keys_by_period: str
+    quotas: str
+    params: tuple = ()
+
+
+def _everything() -> Filter:
+    return Filter(reps="1 = 1", keys_by_day="1 = 1", keys_by_period="1 = 1", quotas="1 = 1")
+
+
+def _rep_chunk(rep_ids: list[int]) -> Filter:
+    ids = ", ".join(str(int(pk)) for pk in rep_ids) or "NULL"
+    inside = f"{{rep}} IN ({ids})"
+    return Filter(
+        reps=inside,
+        keys_by_day=inside,
+        keys_by_period=inside,
+        quotas=f"({{q}}.rep_id IN ({ids}) OR {{q}}.team_id IN (SELECT team_id FROM {USER} WHERE id IN ({ids})))",
+    )
+
+
+def _claimed(token: str) -> Filter:
+    """The keys named by the marks claimed with ``token``."""
+    pipeline_reps = f"SELECT rep_id FROM {MARK} WHERE claim = %s AND scope = '{Scope.PIPELINE}'"
+    periods = (
+        f"SELECT m.rep_id, c.period_kind, c.period_start FROM {MARK} m JOIN {CAL} c ON c.day = m.day "
+        f"WHERE m.claim = %s AND m.scope = '{Scope.PIPELINE}'"
+    )
+    # A quota marked itself, or a quota of a marked rep (or of that rep's team) whose
+    # period holds one of the marked days.
+    owners = (
+        f"({{q}}.rep_id IN ({pipeline_reps}) "
+        f"OR {{q}}.team_id IN (SELECT team_id FROM {USER} WHERE id IN ({pipeline_reps})))"
+    )
+    touched = (
+        f"EXISTS (SELECT 1 FROM {MARK} m JOIN {CAL} c ON c.day = m.day WHERE m.claim = %s "
+        f"AND m.scope = '{Scope.PIPELINE}' AND c.period_kind = {{q}}.period_kind "
+        f"AND c.period_start = {{q}}.period_start)"
+    )
+    quotas = (
+        f"({{q}}.id IN (SELECT quota_id FROM {MARK} WHERE claim = %s AND scope = '{Scope.QUOTA}') "
+        f"OR ({owners} AND {touched}))"
+    )
+    return Filter(
+        reps=f"{{rep}} IN ({pipeline_reps})",
+        keys_by_day=f"({{rep}}, {{day}}) IN (SELECT rep_id, day FROM {MARK} WHERE claim = %s AND scope = '{{scope}}')",
+        keys_by_period=f"({{rep}}, c.period_kind, c.period_start) IN ({periods})",
+        quotas=quotas,
+        params=(token,),
+    )
+
+
+class Table:
+    """One dashboard table: its columns and the SELECT that computes them."""
+
+    model: type
+    key: tuple[str, ...]
+    values: tuple[str, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.key + self.values
+
+    def select(self, f: Filter) -> tuple[str, list]:
+        raise NotImplementedError  # pragma: no cover - each table defines it
+
+    def delete(self, f: Filter) -> tuple[str, list]:
+        raise NotImplementedError  # pragma: no cover
+
+
+def _n(fragment: str, f: Filter, **names) -> tuple[str, list]:
+    """Fill a filter fragment's placeholders and count its parameters."""
+    sql = fragment.format(**names)
+    return sql, list(f.params) * sql.count("%s")
+
+
+class ActivityTable(Table):
+    model = ActivityDay
+    key = ("rep_id", "day", "kind")
+    values = ("count", "minutes", "booked", "connected", "replied", "held", "positive")
+    scope = Scope.ACTIVITY
+
+    def _keys(self, f: Filter, rep: str, day: str) -> tuple[str, list]:
+        return _n(f.keys_by_day, f, rep=rep, day=day, scope=self.scope)
+
+    def select(self, f):
+        by_day, p1 = self._keys(f, "a.owner_id", "a.day")
+        by_created, p2 = self._keys(f, "a.owner_id", "a.created_day")
+        sql = f"""
+            SELECT rep_id, day, kind, SUM(n), SUM(m), SUM(b), SUM(c), SUM(r), SUM(h), SUM(p) FROM (
+                SELECT a.owner_id AS rep_id, a.day AS day, a.kind AS kind, COUNT(*) AS n,
+                    SUM(a.duration_minutes) AS m, 0 AS b,
+                    SUM(CASE WHEN a.outcome = '{Outcome.CONNECTED}' THEN 1 ELSE 0 END) AS c,
+                    SUM(CASE WHEN a.outcome = '{Outcome.REPLIED}' THEN 1 ELSE 0 END) AS r,
+                    SUM(CASE WHEN a.kind IN ({MEETINGS}) AND a.outcome IN ({HELD}) THEN 1 ELSE 0 END) AS h,
+                    SUM(CASE WHEN a.kind IN ({MEETINGS}) AND a.outcome = '{Outcome.POSITIVE}' THEN 1 ELSE 0 END) AS p
+                FROM {ACT} a WHERE {by_day}
+                GROUP BY a.owner_id, a.day, a.kind
+                UNION ALL
+                SELECT a.owner_id, a.created_day, a.kind, 0, 0, COUNT(*), 0, 0, 0, 0
+                FROM {ACT} a WHERE a.kind IN ({MEETINGS}) AND {by_created}
+                GROUP BY a.owner_id, a.created_day, a.kind
+            ) s GROUP BY rep_id, day, kind"""
+        return sql, p1 + p2
+
+    def delete(self, f):
+        where, params = self._keys(f, "rep_id", "day")
+        return f"DELETE FROM {self.model._meta.db_table} WHERE {where}", params
+
+
+class ClosedTable(Table):
+    model = ClosedDay
+    key = ("rep_id", "day", "won", "lead_source_id", "territory_id", "segment", "deal_type", "competitor_id")
+    values = ("deals", "amount", "units", "cycle_days")
+    scope = Scope.PIPELINE
+
+    def _keys(self, f: Filter, rep: str, day: str) -> tuple[str, list]:
+        return _n(f.keys_by_day, f, rep=rep, day=day, scope=self.scope)
+
+    def select(self, f):
+        where, params = self._keys(f, "d.owner_id", "d.closed_on")
+        created_sql, created_params = connection.ops.datetime_cast_date_sql("d.created_at", (), org_time_zone())
+        sql = f"""
+            SELECT d.owner_id, d.closed_on, (st.kind = '{StageKind.WON}'), d.lead_source_id, co.territory_id,
+                co.segment, d.deal_type, d.competitor_id, COUNT(*), SUM(d.amount), SUM(d.units),
+                SUM({_date_diff("d.closed_on", created_sql)})
+            FROM {DEAL} d JOIN {STAGE} st ON st.id = d.stage_id JOIN {COMPANY} co ON co.id = d.company_id
+            WHERE st.kind IN ('{StageKind.WON}', '{StageKind.LOST}') AND d.closed_on IS NOT NULL AND {where}
+            GROUP BY d.owner_id, d.closed_on, (st.kind = '{StageKind.WON}'), d.lead_source_id, co.territory_id,
+                co.segment, d.deal_type, d.competitor_id"""
+        # The created date's SQL appears once per row in SUM; its parameters (SQLite's
+        # time zone names) come first in the statement.
+        return sql, list(created_params) + params
+
+    def delete(self, f):
+        where, params = self._keys(f, "rep_id", "day")
+        return f"DELETE FROM {self.model._meta.db_table} WHERE {where}", params
+
+
+class StageTable(Table):
+    model = StageRollup
+    key = ("rep_id", "period_kind", "period_start", "stage_id")
+    values = (
+        "entered",
+        "advanced",
+        "lost",
+        "won",
+        "still_open",
+        "stays",
+        "stay_days",
+        "median_stay_days",
+        "left_forward",
+        "followups",
+    )
+
+    def select(self, f):
+        reps, p_reps = _n(f.reps, f, rep="d.owner_id")
+        k_h, p_h = _n(f.keys_by_period, f, rep="h.rep_id")
+        k_s, p_s = _n(f.keys_by_period, f, rep="h.rep_id")
+        reps_a, p_ra = _n(f.reps, f, rep="a.owner_id")
+        k_a, p_a = _n(f.keys_by_period, f, rep="a.owner_id")
+        following = "ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING"
+        won, lost, open_ = StageKind.WON, StageKind.LOST, StageKind.OPEN
+        sql = f"""
+            WITH h AS (
+                SELECT sc.deal_id AS deal_id, d.owner_id AS rep_id, sc.to_stage_id AS stage_id, st.kind AS kind,
+                    st."order" AS ord, sc.day AS day, sc.changed_at AS changed_at,
+                    LEAD(st.kind) OVER w AS next_kind,
+                    LEAD(st."order") OVER w AS next_ord,
+                    LEAD(sc.day) OVER w AS next_day,
+                    LEAD(sc.changed_at) OVER w AS left_at,
+                    MAX(CASE WHEN st.kind = '{won}' THEN 1000000000 WHEN st.kind = '{open_}' THEN st."order"
+                        ELSE -1 END) OVER (w {following}) AS later_rank,
+                    MAX(CASE WHEN st.kind = '{won}' THEN 1 ELSE 0 END) OVER (w {following}) AS later_won
+                FROM {CHANGE} sc JOIN {DEAL} d ON d.id = sc.deal_id JOIN {STAGE} st ON st.id = sc.to_stage_id
+                WHERE {reps}
+                WINDOW w AS (PARTITION BY sc.deal_id ORDER BY sc.changed_at, sc.id)
+            ),
+            stays AS (
+                SELECT h.rep_id AS rep_id, c.period_kind AS period_kind, c.period_start AS period_start,
+                    h.stage_id AS stage_id, {_days_between("h.left_at", "h.changed_at")} AS days,
+                    CASE WHEN h.next_kind = '{won}' OR (h.next_kind = '{open_}' AND h.next_ord > h.ord)
+                        THEN 1 ELSE 0 END AS fwd
+                FROM h JOIN {CAL} c ON c.day = h.next_day
+                WHERE h.left_at IS NOT NULL AND {k_s}
+            ),
+            ranked AS (
+                SELECT s.rep_id, s.period_kind, s.period_start, s.stage_id, s.days, s.fwd,
+                    ROW_NUMBER() OVER (PARTITION BY s.rep_id, s.period_kind, s.period_start, s.stage_id
+                        ORDER BY s.days) AS rn,
+                    COUNT(*) OVER (PARTITION BY s.rep_id, s.period_kind, s.period_start, s.stage_id) AS cnt
+                FROM stays s
+            )
+            SELECT rep_id, period_kind, period_start, stage_id, SUM(entered), SUM(advanced), SUM(lost), SUM(won),
+                SUM(still_open), SUM(stays), SUM(stay_days), MAX(median), SUM(left_forward), SUM(followups)
+            FROM (
+                SELECT h.rep_id AS rep_id, c.period_kind AS period_kind, c.period_start AS period_start,
+                    h.stage_id AS stage_id,
+                    COUNT(DISTINCT h.deal_id) AS entered,
+                    COUNT(DISTINCT CASE WHEN h.kind = '{open_}' AND h.later_rank > h.ord THEN h.deal_id END)
+                        AS advanced,
+                    COUNT(DISTINCT CASE WHEN h.next_kind = '{lost}' THEN h.deal_id END) AS lost,
+                    COUNT(DISTINCT CASE WHEN h.later_won = 1 THEN h.deal_id END) AS won,
+                    COUNT(DISTINCT CASE WHEN h.next_kind IS NULL AND h.kind = '{open_}' THEN h.deal_id END)
+                        AS still_open,
+                    0 AS stays, 0.0 AS stay_days, NULL AS median, 0 AS left_forward, 0 AS followups
+                FROM h JOIN {CAL} c ON c.day = h.day
+                WHERE {k_h}
+                GROUP BY h.rep_id, c.period_kind, c.period_start, h.stage_id
+                UNION ALL
+                SELECT rep_id, period_kind, period_start, stage_id, 0, 0, 0, 0, 0, COUNT(*), SUM(days),
+                    AVG(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN days END), SUM(fwd), 0
+                FROM ranked
+                GROUP BY rep_id, period_kind, period_start, stage_id
+                UNION ALL
+                SELECT a.owner_id, c.period_kind, c.period_start, a.deal_stage_id, 0, 0, 0, 0, 0, 0, 0.0, NULL, 0,
+                    COUNT(*)
+                FROM {ACT} a JOIN {CAL} c ON c.day = a.day
+                WHERE a.deal_id IS NOT NULL AND a.deal_stage_id IS NOT NULL AND {reps_a} AND {k_a}
+                GROUP BY a.owner_id, c.period_kind, c.period_start, a.deal_stage_id
+            ) u
+            GROUP BY rep_id, period_kind, period_start, stage_id"""
+        return sql, p_reps + p_s + p_h + p_ra + p_a
+
+    def delete(self, f):
+        where, params = _n(f.keys_by_period, f, rep="t.rep_id")
+        table = self.model._meta.db_table
+        return (
+            f"DELETE FROM {table} WHERE id IN (SELECT t.id FROM {table} t JOIN {CAL} c "
+            f"ON c.period_kind = t.period_kind AND c.period_start = t.period_start AND c.day = t.period_start "
+            f"WHERE {where})",
+            params,
+        )
+
+
+class AttainmentTable(Table):
+    model = Attainment
+    key = ("quota_id",)
+    values = ("achieved", "target", "attainment", "stretch_attainment")
+
+    def select(self, f):
+        q_outer, p_outer = _n(f.quotas, f, q="q")
+        q_inner, p_inner = _n(f.quotas, f, q="q2")
+        closed = ClosedDay._meta.db_table
+        # `* 1.0` keeps the division exact on PostgreSQL (numeric) and out of integer
+        # division on SQLite, which stores whole decimals as integers.
+        sql = f"""
+            SELECT q.id, COALESCE(x.achieved, 0), q.target,
+                CASE WHEN q.target > 0 THEN COALESCE(x.achieved, 0) * 1.0 / q.target END,
+                CASE WHEN q.target > 0 THEN COALESCE(x.achieved, 0) * 100.0 / (q.target * q.stretch_percent) END
+            FROM {QUOTA} q LEFT JOIN (
+                SELECT m.quota_id AS quota_id,
+                    SUM(CASE m.measure WHEN 'revenue' THEN cl.amount WHEN 'won_deals' THEN cl.deals
+                        ELSE cl.units END) AS achieved
+                FROM (
+                    SELECT q2.id AS quota_id, q2.rep_id AS member_id, q2.period_kind AS period_kind,
+                        q2.period_start AS period_start, q2.measure AS measure
+                    FROM {QUOTA} q2 WHERE q2.rep_id IS NOT NULL AND {q_inner}
+                    UNION ALL
+                    SELECT q2.id, u.id, q2.period_kind, q2.period_start, q2.measure
+                    FROM {QUOTA} q2 JOIN {USER} u ON u.team_id = q2.team_id WHERE {q_inner}
+                ) m
+                JOIN {CAL} c ON c.period_kind = m.period_kind AND c.period_start = m.period_start
+                JOIN {closed} cl ON cl.rep_id = m.member_id AND cl.day = c.day AND cl.won = TRUE
+                GROUP BY m.quota_id
+            ) x ON x.quota_id = q.id
+            WHERE {q_outer}"""
+        return sql, p_inner + p_inner + p_outer
+
+    def delete(self, f):
+        where, params = _n(f.quotas, f, q="q")
+        table = self.model._meta.db_table
+        return f"DELETE FROM {table} WHERE quota_id IN (SELECT q.id FROM {QUOTA} q WHERE {where})", params
+
+
+ACTIVITY, CLOSED, STAGES, ATTAINMENT = ActivityTable(), ClosedTable(), StageTable(), AttainmentTable()
+TABLES: tuple[Table, ...] = (ACTIVITY, CLOSED, STAGES, ATTAINMENT)
+
+
+# --- running the statements -------------------------------------------------------------
+
+
+def _run(sql: str, params: list) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _write(table: Table, f: Filter, now) -> None:
+    """Recompute ``table``'s rows for the keys of ``f``: delete them, insert them afresh."""
+    select, params = table.select(f)
+    columns = ", ".join((*table.columns, "computed_at"))
+    name = table.model._meta.db_table
+    insert = f"INSERT INTO {name} ({columns}) SELECT s.*, %s FROM ({select}) s WHERE 1 = 1"
+    if table is ATTAINMENT:
+        # Team quotas are shared by every member's refresh: upsert, so a quota
+        # recomputed by two refreshes one after the other keeps one row.
+        updates = ", ".join(f"{column} = excluded.{column}" for column in (*table.values, "computed_at"))
+        _run(f"{insert} ON CONFLICT (quota_id) DO UPDATE SET {updates}", [now, *params])
+        return
+    _run(*table.delete(f))
+    _run(insert, [now, *params])
+
+
+def _lock(namespace: int, ids) -> None:
+    """Transaction-scoped advisory locks on ``ids``, taken in id order (PostgreSQL;
+    SQLite has one writer at a time already)."""
+    ids = sorted({int(pk) for pk in ids if pk is not None})
+    if connection.vendor != "postgresql" or not ids:
+        return
+    _run("SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k", [namespace, ids])
+
+
+def _lock_reps_and_teams(rep_ids, team_ids=()) -> None:
+    rep_ids = list(rep_ids)
+    teams = set(User.objects.filter(pk__in=rep_ids, team__isnull=False).values_list("team_id", flat=True))
+    _lock(LOCK_REPS, rep_ids)
+    _lock(LOCK_TEAMS, teams | set(team_ids))
+
+
+# --- drain: the dirty keys only ---------------------------------------------------------
+
+
+def _claim(token: str, *, up_to: int, limit: int) -> int:
+    ids = list(
+        DirtyMark.objects.select_for_update(skip_locked=True)
+        .filter(claim__isnull=True, pk__lte=up_to)
+        .exclude(scope=Scope.ALL)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        DirtyMark.objects.filter(pk__in=ids).update(claim=token)
+    return len(ids)
+
+
+def _refresh_claimed(token: str) -> None:
+    claimed = DirtyMark.objects.filter(claim=token)
+    rep_ids = set(claimed.exclude(rep_id=None).values_list("rep_id", flat=True))
+    quota_ids = set(claimed.filter(scope=Scope.QUOTA).values_list("quota_id", flat=True))
+    quotas = Quota.objects.filter(pk__in=quota_ids)
+    _lock_reps_and_teams(
+        rep_ids | set(quotas.exclude(rep=None).values_list("rep_id", flat=True)),
+        quotas.exclude(team=None).values_list("team_id", flat=True),
+    )
+    days = claimed.aggregate(first=Min("day"), last=Max("day"))
+    periods = quotas.aggregate(first=Min("period_start"), last=Max("period_start"))
+    firsts = [d for d in (days["first"], periods["first"]) if d]
+    lasts = [d for d in (days["last"], periods["last"]) if d]
+    if firsts:
+        calendar_ensure(min(firsts), max(lasts))
+    f = _claimed(token)
+    now = timezone.now()
+    scopes = set(claimed.values_list("scope", flat=True))
+    if Scope.ACTIVITY in scopes:
+        _write(ACTIVITY, f, now)
+    if Scope.PIPELINE in scopes:
+        _write(CLOSED, f, now)
+        _write(STAGES, f, now)
+    if scopes & {Scope.PIPELINE, Scope.QUOTA}:
+        _write(ATTAINMENT, f, now)
+
+
+def drain(*, batch: int = BATCH) -> int:
+    """Recompute the rows of every key marked dirty so far; returns how many marks it cleared.
+
+    Marks written while it runs are left for the next drain (each writer
+    enqueues one after its commit). A mark asking for everything runs a rebuild.
+    """
+    up_to = DirtyMark.objects.aggregate(last=Max("pk"))["last"]
+    if up_to is None:
+        return 0
+    if DirtyMark.objects.filter(scope=Scope.ALL, pk__lte=up_to).exists():
+        rebuild()
+        return 1
+    cleared = 0
+    while True:
+        with transaction.atomic():
+            token = uuid4().hex
+            claimed = _claim(token, up_to=up_to, limit=batch)
+            if not claimed:
+                return cleared
+            _refresh_claimed(token)
+            DirtyMark.objects.filter(claim=token).delete()
+        cleared += claimed
+
+
+# --- rebuild and verify: everything -----------------------------------------------------
+
+
+def _rep_chunks(size: int) -> list[list[int]]:
+    ids = list(User.objects.order_by("pk").values_list("pk", flat=True))
+    return [ids[i : i + size] for i in range(0, len(ids), size)] or [[]]
+
+
+def rebuild(*, chunk: int = REBUILD_CHUNK, progress: Callable[[int, int], None] | None = None) -> None:
+    """Recompute every dashboard table from scratch, ``chunk`` reps per transaction (so the
+    pages keep showing whole figures for every rep while it runs), then every attainment.
+
+    ``progress(done, total)`` is called after each step. Marks written before it
+    started are covered by it and deleted at the end.
+    """
+    up_to = DirtyMark.objects.aggregate(last=Max("pk"))["last"]
+    chunks = _rep_chunks(chunk)
+    total = len(chunks) + 2
+    with transaction.atomic():
+        calendar_reset()
+    if progress:
+        progress(1, total)
+    for done, rep_ids in enumerate(chunks, start=2):
+        with transaction.atomic():
+            _lock_reps_and_teams(rep_ids)
+            f, now = _rep_chunk(rep_ids), timezone.now()
+            for table in (ACTIVITY, CLOSED, STAGES):
+                _write(table, f, now)
+        if progress:
+            progress(done, total)
+    with transaction.atomic():
+        _lock(LOCK_TEAMS, Quota.objects.exclude(team=None).values_list("team_id", flat=True))
+        # Rows of users who no longer exist, then every quota's attainment.
+        for model in (ActivityDay, ClosedDay, StageRollup):
+            model.objects.exclude(rep_id__in=User.objects.values("pk")).delete()
+        _write(ATTAINMENT, _everything(), timezone.now())
+        if up_to is not None:
+            DirtyMark.objects.filter(pk__lte=up_to).delete()
+    if progress:
+        progress(total, total)
+
+
+def _normalise(value):
+    if isinstance(value, float | Decimal):
+        return round(float(value), 6)
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+        return date.fromisoformat(value)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _rows(sql: str, params: list, width: int) -> dict[tuple, tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [tuple(_normalise(v) for v in row) for row in cursor.fetchall()]
+    return {row[:width]: row[width:] for row in rows}
+
+
+def verify(*, chunk: int = REBUILD_CHUNK) -> list[str]:
+    """Every difference between the stored dashboard rows and a fresh recompute,
+    as readable lines; empty when they agree. Reads only; writes nothing."""
+    differences: list[str] = []
+    chunks = [(_rep_chunk(ids), ids) for ids in _rep_chunks(chunk)] + [(_everything(), None)]
+    for f, rep_ids in chunks:
+        tables = (ACTIVITY, CLOSED, STAGES) if rep_ids is not None else (ATTAINMENT,)
+        for table in tables:
+            select, params = table.select(f)
+            fresh = _rows(select, params, len(table.key))
+            stored_sql = f"SELECT {', '.join(table.columns)} FROM {table.model._meta.db_table}"
+            if rep_ids is not None:
+                stored_sql += f" WHERE rep_id IN ({', '.join(str(pk) for pk in rep_ids) or 'NULL'})"
+            stored = _rows(stored_sql, [], len(table.key))
+            name = table.model.__name__
+            for key in sorted(fresh.keys() | stored.keys(), key=repr):
+                want, have = fresh.get(key), stored.get(key)
+                if want != have:
+                    differences.append(
+                        f"{name} {dict(zip(table.key, key, strict=True))}: stored {have}, expected {want}"
+                    )
+    return differences
+
+
+def last_refreshed() -> object:
+    """When the dashboard tables were last written (the newest ``computed_at``)."""
+    stamps = [model.objects.aggregate(at=Max("computed_at"))["at"] for model in (ActivityDay, ClosedDay, StageRollup)]
+    stamps = [stamp for stamp in stamps if stamp]
+    return max(stamps) if stamps else None
