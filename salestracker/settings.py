@@ -8,6 +8,7 @@ Production only tightens them; see README.md for the full list.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -172,7 +173,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The one beat schedule: each entry says when it runs and why.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Every minute: recompute keys whose enqueued refresh never ran (the broker
+    # was down at the writer's commit, or a worker died before acking).
+    "drain-rollups": {"task": "dashboards.tasks.drain_rollups", "schedule": 60.0},
+    # Nightly, in the quiet hours: everything from scratch, so no drift can last a day.
+    "rebuild-rollups": {
+        "task": "dashboards.tasks.rebuild_rollups",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}
 
 # Production hardening: applies whenever DEBUG is off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
