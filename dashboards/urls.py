@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import views, views_rep
 
 app_name = "dashboards"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("my-week/", views.my_week, name="my_week"),
+    path("my-week/", views_rep.my_week, name="my_week"),
+    path("my-week/export/<slug:table>/", views_rep.my_week_export, name="my_week_export"),
     path("team/", views.team, name="team"),
 ]

@@ -13,11 +13,6 @@ def home(request):
     return redirect("dashboards:team")
 
 
-@login_required
-def my_week(request):
-    return render(request, "dashboards/my_week.html")
-
-
 @manager_required
 def team(request):
     teams = selectors.team_list(viewer=request.user)

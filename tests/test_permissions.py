@@ -24,6 +24,7 @@ CREATOR_ONLY = (REDIRECT, OK, NOT_FOUND, NOT_FOUND, OK)
 MATRIX = {
     "dashboards:home": (None, (REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
     "dashboards:my_week": (None, SIGNED_IN),
+    "dashboards:my_week_export": (lambda o: {"table": "goals"}, SIGNED_IN),
     "dashboards:team": (None, MANAGERS),
     "accounts:login": (None, (OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
     "accounts:logout": (None, (NOT_ALLOWED,) * 5),
