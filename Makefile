@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format setup assets clean
+.PHONY: run test lint format setup assets clean bench bench-large
 
 run: $(VENV)/.runtime assets
 	$(BIN)/python manage.py migrate --noinput
@@ -20,6 +20,14 @@ test: $(VENV)/.dev assets
 	TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	TESTING=1 $(BIN)/python -m pytest
 	TESTING=1 TEST_DATABASE=postgres $(BIN)/python -m pytest
+
+# Scale benchmarks (bench/RESULTS.md): a few minutes at 20 reps x 1 year on a throwaway
+# PostgreSQL and on SQLite; bench-large: the standard 250 reps x 3 years on PostgreSQL (SQLite stays at 20 x 1).
+bench: $(VENV)/.dev assets
+	$(BIN)/python bench/run.py --scale small
+
+bench-large: $(VENV)/.dev assets
+	$(BIN)/python bench/run.py --scale standard
 
 lint:
 	$(BIN)/ruff check .
