@@ -1,8 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
-
-from accounts import selectors
-from accounts.permissions import manager_required
+from django.shortcuts import redirect
 
 
 @login_required
@@ -11,14 +8,3 @@ def home(request):
     if request.user.is_rep:
         return redirect("dashboards:my_week")
     return redirect("dashboards:team")
-
-
-@manager_required
-def team(request):
-    teams = selectors.team_list(viewer=request.user)
-    members = selectors.team_members(viewer=request.user)
-    by_team: dict[int, list] = {}
-    for member in members:
-        by_team.setdefault(member.team_id, []).append(member)
-    rows = [(t, by_team.get(t.pk, [])) for t in teams]
-    return render(request, "dashboards/team.html", {"rows": rows})

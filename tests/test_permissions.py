@@ -26,6 +26,7 @@ MATRIX = {
     "dashboards:my_week": (None, SIGNED_IN),
     "dashboards:my_week_export": (lambda o: {"table": "goals"}, SIGNED_IN),
     "dashboards:team": (None, MANAGERS),
+    "dashboards:team_export": (lambda o: {"table": "reps"}, MANAGERS),
     "accounts:login": (None, (OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
     "accounts:logout": (None, (NOT_ALLOWED,) * 5),
     "accounts:password_change": (None, SIGNED_IN),
