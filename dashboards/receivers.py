@@ -78,7 +78,11 @@ def deal_pre_save(sender, instance, **kwargs):
     instance._rollup_before = _before(instance, "owner_id", "closed_on")
 
 
-def deal_post_save(sender, instance, **kwargs):
+def deal_post_save(sender, instance, created, **kwargs):
+    if created:
+        # No history yet (its first StageChange marks its own day); only a close date.
+        mark_days(Scope.PIPELINE, [(instance.owner_id, instance.closed_on)])
+        return
     before = getattr(instance, "_rollup_before", None) or {}
     owners = {instance.owner_id, before.get("owner_id")} - {None}
     closed = {instance.closed_on, before.get("closed_on")} - {None}

@@ -247,7 +247,10 @@ class Deal(models.Model):
         _("amount"), max_digits=14, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
     )
     units = models.PositiveIntegerField(
-        _("units"), default=0, help_text=_("How many units (seats, licences…) the deal sells, for units quotas.")
+        _("units"),
+        default=0,
+        blank=True,
+        help_text=_("How many units (seats, licences…) the deal sells, for units quotas."),
     )
     deal_type = models.CharField(_("type"), max_length=16, choices=DealType.choices, default=DealType.NEW_BUSINESS)
     lead_source = models.ForeignKey(
@@ -276,6 +279,10 @@ class Deal(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        if self.units is None:  # left empty on a form: no units
+            self.units = 0
 
     @property
     def is_closed(self) -> bool:

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='deal',
             name='units',
-            field=models.PositiveIntegerField(default=0, help_text='How many units (seats, licences…) the deal sells, for units quotas.', verbose_name='units'),
+            field=models.PositiveIntegerField(blank=True, default=0, help_text='How many units (seats, licences…) the deal sells, for units quotas.', verbose_name='units'),
         ),
     ]

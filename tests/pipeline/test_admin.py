@@ -35,6 +35,7 @@ def _deal_add_data(*, company, owner, pipeline, stage, **overrides):
         "pipeline": pipeline.pk,
         "stage": stage.pk,
         "amount": "12000",
+        "units": "0",
         "deal_type": "new_business",
         "lead_source": "",
         "expected_close_date": "",
