@@ -97,11 +97,13 @@ def calendar_ensure(first: date | None, last: date | None) -> None:
         return
     fiscal_start = _fiscal_start()
     want_first, want_last = _calendar_bounds(first, last, fiscal_start)
-    have = PeriodDay.objects.aggregate(first=Min("day"), last=Max("day"))
-    if have["first"] is None:
+    # Two index lookups (MIN and MAX in one statement make SQLite scan the table).
+    days = PeriodDay.objects.values_list("day", flat=True)
+    have_first, have_last = days.order_by("day").first(), days.order_by("-day").first()
+    if have_first is None:
         spans = [(want_first, want_last)]
     else:
-        spans = [(want_first, have["first"] - timedelta(days=1)), (have["last"] + timedelta(days=1), want_last)]
+        spans = [(want_first, have_first - timedelta(days=1)), (have_last + timedelta(days=1), want_last)]
     for span_first, span_last in spans:
         if span_first <= span_last:
             PeriodDay.objects.bulk_create(
