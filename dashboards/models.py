@@ -11,6 +11,7 @@ holds it, so the database groups by period with a plain join.
 """
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -181,3 +182,76 @@ class Attainment(models.Model):
 
     def __str__(self):
         return f"quota {self.quota_id}: {self.achieved} / {self.target}"
+
+
+# --- one-on-ones --------------------------------------------------------------------------
+
+
+class OneOnOneQuerySet(models.QuerySet):
+    def kept_by(self, user):
+        """One-on-ones whose private notes ``user`` may read: a manager their own, an admin everyone's,
+        a rep none (not even about themselves)."""
+        if not user.is_authenticated or user.is_rep:
+            return self.none()
+        if user.is_admin:
+            return self.all()
+        return self.filter(manager=user)
+
+    def open(self):
+        return self.filter(closed_at__isnull=True)
+
+    def closed(self):
+        return self.filter(closed_at__isnull=False)
+
+
+class OneOnOne(models.Model):
+    """A manager's one-on-one with a rep: private notes and action items while it is open; closing it
+    freezes the rep's figures as they stood that day (``snapshot``) so the next meeting compares
+    against them. One open one-on-one per rep and manager at a time."""
+
+    rep = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("rep"))
+    manager = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("manager"))
+    opened_on = models.DateField(_("opened on"), default=timezone.localdate)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    snapshot = models.JSONField(_("figures when closed"), null=True, blank=True, encoder=DjangoJSONEncoder)
+
+    objects = OneOnOneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_on", "-pk"]
+        verbose_name = _("one-on-one")
+        verbose_name_plural = _("one-on-ones")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep", "manager"], condition=models.Q(closed_at__isnull=True), name="one_open_one_on_one"
+            )
+        ]
+        indexes = [models.Index(fields=["rep", "manager", "closed_at"])]
+
+    def __str__(self):
+        return f"{self.rep} · {self.manager} · {self.opened_on:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class ActionItem(models.Model):
+    """Something agreed in a one-on-one; open items carry over to the next meeting until done."""
+
+    one_on_one = models.ForeignKey(
+        OneOnOne, on_delete=models.CASCADE, related_name="action_items", verbose_name=_("one-on-one")
+    )
+    text = models.CharField(_("action item"), max_length=300)
+    done = models.BooleanField(_("done"), default=False)
+    created_at = models.DateTimeField(_("added"), default=timezone.now)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["done", "created_at", "pk"]
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
+
+    def __str__(self):
+        return self.text

@@ -8,6 +8,16 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("my-week/", views_rep.my_week, name="my_week"),
     path("my-week/export/<slug:table>/", views_rep.my_week_export, name="my_week_export"),
+    path("one-on-one/<int:rep_id>/", views_rep.one_on_one, name="one_on_one"),
+    path("one-on-one/<int:rep_id>/export/<slug:table>/", views_rep.one_on_one_export, name="one_on_one_export"),
+    path("one-on-one/<int:rep_id>/notes/", views_rep.one_on_one_notes, name="one_on_one_notes"),
+    path("one-on-one/<int:rep_id>/actions/", views_rep.one_on_one_action_add, name="one_on_one_action_add"),
+    path(
+        "one-on-one/<int:rep_id>/actions/<int:item_id>/done/",
+        views_rep.one_on_one_action_done,
+        name="one_on_one_action_done",
+    ),
+    path("one-on-one/<int:rep_id>/close/", views_rep.one_on_one_close, name="one_on_one_close"),
     path("team/", views_team.team, name="team"),
     path("team/export/<slug:table>/", views_team.team_export, name="team_export"),
 ]

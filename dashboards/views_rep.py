@@ -1,22 +1,37 @@
-"""A rep's pages: "My week" (the rep's home page) and its CSV exports.
+"""A rep's pages: "My week" (the rep's home page) and the one-on-one page, with their CSV exports.
 
 Every signed-in person has a week of their own (managers and admins usually an
-empty one), so these views need no access helper beyond being signed in: they
-only ever read the signed-in person's rows.
+empty one), so "My week" needs no access helper beyond being signed in: it only
+ever reads the signed-in person's rows.
+
+The one-on-one page of a rep opens for the rep themselves, the managers of the
+rep's team (and of the teams above it) and admins; anyone else gets 404. The
+private notes and action items are the keeping manager's (and admins'): a rep
+never sees them, not even on their own page, and every write to them answers
+404 to a rep and to a manager of another team.
 """
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import Role, Team, User
+from quotas.models import OrgSettings
 from salestracker.csvio import csv_response
 
-from . import selectors_rep
+from . import selectors_rep, services
+from .charts import Chart, Series
+from .forms import ActionItemDoneForm, ActionItemForm, NotesForm
+from .models import ActionItem, OneOnOne
+from .periods import PeriodForm
 
 NO_RATIO = "—"
 
@@ -159,8 +174,7 @@ def _my_week_table(table: str, rep, today, now):
     if table == "pipeline":
         return pipeline_rows(selectors_rep.open_pipeline(owner_ids=[rep.pk]))
     if table == "stale":
-        pipeline = selectors_rep.open_pipeline(owner_ids=[rep.pk])
-        return stale_rows(selectors_rep.stale_deals(owner_ids=[rep.pk], pipeline_ids=pipeline.pipeline_ids, now=now))
+        return stale_rows(selectors_rep.stale_deals(owner_ids=[rep.pk], now=now))
     if table == "upcoming":
         return upcoming_rows(selectors_rep.upcoming_meetings(rep=rep, now=now))
     if table == "today":
@@ -177,3 +191,291 @@ def my_week_export(request, table: str):
     today = timezone.localdate()
     header, rows = _my_week_table(table, request.user, today, timezone.now())
     return csv_response(filename=f"my-week-{table}-{today:%Y-%m-%d}.csv", header=header, rows=rows)
+
+
+# --- one-on-one ----------------------------------------------------------------------------------
+
+
+def _rep_for(request, rep_id: int) -> User:
+    """The rep whose one-on-one page this is, if the viewer may open it; 404 otherwise (never 403, which
+    would tell that the id exists): a rep only themselves, a manager the reps of the teams they run (and
+    the teams below), an admin every rep."""
+    viewer = request.user
+    reps = User.objects.filter(role=Role.REP).select_related("team")
+    if viewer.is_manager:
+        reps = reps.filter(team_id__in=Team.managed_team_ids(viewer))
+    elif not viewer.is_admin:
+        reps = reps.filter(pk=viewer.pk)
+    return get_object_or_404(reps, pk=rep_id)
+
+
+def _kept_rep_for(request, rep_id: int) -> User:
+    """The rep, when the viewer keeps one-on-one notes about them (their manager, an admin); a rep, even
+    on their own page, gets 404: the notes are not theirs to read or write."""
+    if request.user.is_rep:
+        raise Http404
+    return _rep_for(request, rep_id)
+
+
+def _date_range(request, today):
+    form = PeriodForm(request.GET or None)
+    fiscal_start = OrgSettings.load().fiscal_year_start_month
+    return form, form.date_range(today=today, fiscal_start=fiscal_start)
+
+
+def _period_query(request) -> str:
+    return urlencode({k: v for k, v in request.GET.items() if k in ("period", "start", "end") and v})
+
+
+def _trend_charts(page) -> list[Chart]:
+    """The rep's last 12 weeks against the team average (the team's weekly sums / its reps)."""
+    labels = [formats.date_format(p.period.start, "MONTH_DAY_FORMAT") for p in page.rep_trend]
+    n = page.team_size
+
+    def team(name):
+        if not page.team_trend or not n:
+            return []
+        return [Series(_("Team average"), [Decimal(getattr(p, name)) / n for p in page.team_trend], kind="line")]
+
+    charts = []
+    for name, title, unit in (
+        ("calls", _("Calls per week"), ""),
+        ("held", _("Meetings held per week"), ""),
+        ("won_amount", _("Won revenue per week"), "money"),
+    ):
+        charts.append(
+            Chart(
+                id=f"trend-{name}",
+                title=title,
+                labels=labels,
+                series=[Series(str(page.rep), [getattr(p, name) for p in page.rep_trend]), *team(name)],
+                unit=unit,
+                description=_("Last 12 weeks, the rep against the team average."),
+            )
+        )
+    return charts
+
+
+def _one_on_one_context(request, rep, *, notes_form=None, action_form=None) -> dict:
+    today = timezone.localdate()
+    period_form, date_range = _date_range(request, today)
+    page = selectors_rep.one_on_one_page(
+        rep=rep, viewer=request.user, date_range=date_range, today=today, now=timezone.now()
+    )
+    keeping = page.keeping
+    return {
+        "page": page,
+        "rep": rep,
+        "period_form": period_form,
+        "period_query": _period_query(request),
+        "charts": _trend_charts(page),
+        "keeping": keeping,
+        "notes_form": notes_form
+        or NotesForm(initial={"notes": keeping.current.notes if keeping and keeping.current else ""}),
+        "action_form": action_form or ActionItemForm(),
+    }
+
+
+@login_required
+@require_GET
+def one_on_one(request, rep_id: int):
+    rep = _rep_for(request, rep_id)
+    return render(request, "dashboards/one_on_one.html", _one_on_one_context(request, rep))
+
+
+def _notes_response(request, rep, *, notes_form=None, action_form=None, status=200):
+    """After a write: the notes panel alone for htmx, else back to the page (an invalid form re-renders it)."""
+    if request.htmx:
+        keeping = selectors_rep.keeping(rep=rep, viewer=request.user)
+        context = {
+            "rep": rep,
+            "keeping": keeping,
+            "period_query": _period_query(request),
+            "notes_form": notes_form or NotesForm(initial={"notes": keeping.current.notes if keeping.current else ""}),
+            "action_form": action_form or ActionItemForm(),
+        }
+        return render(request, "dashboards/one_on_one.html#notes-panel", context, status=status)
+    if status != 200:
+        context = _one_on_one_context(request, rep, notes_form=notes_form, action_form=action_form)
+        return render(request, "dashboards/one_on_one.html", context, status=status)
+    url = reverse("dashboards:one_on_one", args=[rep.pk])
+    query = _period_query(request)
+    return redirect(f"{url}?{query}#notes" if query else f"{url}#notes")
+
+
+@login_required
+@require_POST
+def one_on_one_notes(request, rep_id: int):
+    rep = _kept_rep_for(request, rep_id)
+    form = NotesForm(request.POST)
+    if not form.is_valid():
+        return _notes_response(request, rep, notes_form=form, status=422)
+    services.one_on_one_notes_save(rep=rep, by=request.user, notes=form.cleaned_data["notes"])
+    if not request.htmx:
+        messages.success(request, _("Notes saved."))
+    return _notes_response(request, rep)
+
+
+@login_required
+@require_POST
+def one_on_one_action_add(request, rep_id: int):
+    rep = _kept_rep_for(request, rep_id)
+    form = ActionItemForm(request.POST)
+    if not form.is_valid():
+        return _notes_response(request, rep, action_form=form, status=422)
+    services.action_item_add(rep=rep, by=request.user, text=form.cleaned_data["text"])
+    if not request.htmx:
+        messages.success(request, _("Action item added."))
+    return _notes_response(request, rep)
+
+
+@login_required
+@require_POST
+def one_on_one_action_done(request, rep_id: int, item_id: int):
+    rep = _kept_rep_for(request, rep_id)
+    item = get_object_or_404(
+        ActionItem.objects.filter(one_on_one__in=OneOnOne.objects.kept_by(request.user).filter(rep=rep)).select_related(
+            "one_on_one"
+        ),
+        pk=item_id,
+    )
+    form = ActionItemDoneForm(request.POST)
+    form.is_valid()
+    services.action_item_complete(item=item, by=request.user, done=form.cleaned_data.get("done", False))
+    return _notes_response(request, rep)
+
+
+@login_required
+@require_POST
+def one_on_one_close(request, rep_id: int):
+    rep = _kept_rep_for(request, rep_id)
+    today = timezone.localdate()
+    _form, date_range = _date_range(request, today)
+    meeting = services.one_on_one_close(rep=rep, by=request.user, date_range=date_range, today=today)
+    messages.success(
+        request,
+        _("One-on-one of %(day)s closed: today's figures are kept for the next one.")
+        % {"day": formats.date_format(meeting.opened_on, "DATE_FORMAT")},
+    )
+    url = reverse("dashboards:one_on_one", args=[rep.pk])
+    query = _period_query(request)
+    return redirect(f"{url}?{query}" if query else url)
+
+
+def _fmt(value, unit: str) -> str:
+    """A figure for CSV: percentages and days with one decimal, money with two, counts whole; "—" for None."""
+    if value is None or value == "":
+        return NO_RATIO
+    number = Decimal(str(value))
+    if unit in ("percent", "days"):
+        return f"{number:.1f}"
+    if unit == "money":
+        return f"{number:.2f}"
+    return f"{number.normalize():f}" if number == number.to_integral_value() else f"{number:.2f}"
+
+
+def figure_rows(page):
+    keeper = page.keeping is not None
+    header = [_("Figure"), str(page.rep), _("Team average")]
+    if keeper:
+        header.append(_("At the last one-on-one"))
+    rows = []
+    for line in page.figures:
+        row = [str(line.label), _fmt(line.rep, line.unit), _fmt(line.team, line.unit)]
+        if keeper:
+            row.append(_fmt(line.previous, line.unit))
+        rows.append(row)
+    return header, rows
+
+
+def stage_compare_rows(page):
+    header = [
+        _("Stage"),
+        _("Entered"),
+        _("Conversion (%)"),
+        _("Team conversion (%)"),
+        _("Leakage (%)"),
+        _("Team leakage (%)"),
+        _("Days in stage"),
+        _("Team days in stage"),
+    ]
+    rows = []
+    for line in page.stages:
+        rep, team = line.rep, line.team
+        rows.append(
+            [
+                str(line.stage),
+                rep.entered if rep else 0,
+                _fmt(rep.conversion if rep else None, "percent"),
+                _fmt(team.conversion if team else None, "percent"),
+                _fmt(rep.leakage if rep else None, "percent"),
+                _fmt(team.leakage if team else None, "percent"),
+                _fmt(rep.days_in_stage if rep else None, "days"),
+                _fmt(team.days_in_stage if team else None, "days"),
+            ]
+        )
+    return header, rows
+
+
+def goal_history_rows(page):
+    header = [_("Goal"), _("Period"), _("Count"), _("Target"), _("Progress (%)")]
+    rows = [
+        [
+            f"{history.goal.get_metric_display()} {history.goal.get_frequency_display()}",
+            str(progress.period),
+            progress.count,
+            progress.target,
+            percent(progress.ratio),
+        ]
+        for history in page.goals
+        for progress in history.periods
+    ]
+    return header, rows
+
+
+def trend_rows(page):
+    header = [_("Week of"), _("Calls"), _("Team average calls"), _("Meetings held"), _("Team average meetings held")]
+    header += [_("Won revenue"), _("Team average won revenue")]
+    n = page.team_size
+    rows = []
+    for i, point in enumerate(page.rep_trend):
+        team = page.team_trend[i] if page.team_trend and n else None
+        rows.append(
+            [
+                point.period.start.isoformat(),
+                point.calls,
+                _fmt(Decimal(team.calls) / n if team else None, "days"),
+                point.held,
+                _fmt(Decimal(team.held) / n if team else None, "days"),
+                money(point.won_amount),
+                money(Decimal(team.won_amount) / n if team else None),
+            ]
+        )
+    return header, rows
+
+
+ONE_ON_ONE_TABLES = {
+    "figures": figure_rows,
+    "stages": stage_compare_rows,
+    "stale": lambda page: stale_rows(page.stale),
+    "goals": goal_history_rows,
+    "quotas": lambda page: quota_rows(page.quotas),
+    "trend": trend_rows,
+}
+
+
+@login_required
+@require_GET
+def one_on_one_export(request, rep_id: int, table: str):
+    rep = _rep_for(request, rep_id)
+    build = ONE_ON_ONE_TABLES.get(table)
+    if build is None:
+        raise Http404
+    today = timezone.localdate()
+    _form, date_range = _date_range(request, today)
+    page = selectors_rep.one_on_one_page(
+        rep=rep, viewer=request.user, date_range=date_range, today=today, now=timezone.now()
+    )
+    header, rows = build(page)
+    filename = f"one-on-one-{rep.username}-{table}-{date_range.start:%Y%m%d}-{date_range.end:%Y%m%d}.csv"
+    return csv_response(filename=filename, header=header, rows=rows)
