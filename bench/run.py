@@ -232,7 +232,7 @@ def _url_for(name: str, user, team_rep=None) -> str | None:
             for n in resolver.reverse_dict
             if isinstance(n, str) and "one_on_one" in n
         )
-        for candidate in names:
+        for candidate in sorted(names, key=lambda n: n != "dashboards:one_on_one"):
             for args in ([team_rep.pk], [team_rep.username]) if team_rep else ([],):
                 try:
                     return reverse(candidate, args=args)
