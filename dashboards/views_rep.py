@@ -283,7 +283,7 @@ def one_on_one(request, rep_id: int):
     return render(request, "dashboards/one_on_one.html", _one_on_one_context(request, rep))
 
 
-def _notes_response(request, rep, *, notes_form=None, action_form=None, status=200):
+def _notes_response(request, rep, *, notes_form=None, action_form=None, status=200, saved=False):
     """After a write: the notes panel alone for htmx, else back to the page (an invalid form re-renders it)."""
     if request.htmx:
         keeping = selectors_rep.keeping(rep=rep, viewer=request.user)
@@ -293,6 +293,7 @@ def _notes_response(request, rep, *, notes_form=None, action_form=None, status=2
             "period_query": _period_query(request),
             "notes_form": notes_form or NotesForm(initial={"notes": keeping.current.notes if keeping.current else ""}),
             "action_form": action_form or ActionItemForm(),
+            "saved": saved,
         }
         return render(request, "dashboards/one_on_one.html#notes-panel", context, status=status)
     if status != 200:
@@ -313,7 +314,7 @@ def one_on_one_notes(request, rep_id: int):
     services.one_on_one_notes_save(rep=rep, by=request.user, notes=form.cleaned_data["notes"])
     if not request.htmx:
         messages.success(request, _("Notes saved."))
-    return _notes_response(request, rep)
+    return _notes_response(request, rep, saved=True)
 
 
 @login_required

@@ -240,7 +240,7 @@ def test_it_says_when_the_figures_were_last_refreshed(client_as, rep, week_data)
     assert "Figures last refreshed" in response.content.decode()
 
 
-def test_it_shows_a_dash_for_a_goal_without_target_and_an_empty_week(client_as, manager, frozen):
+def test_it_shows_a_manager_their_own_empty_week(client_as, manager, frozen):
     body = _page(client_as, manager).content.decode()
     assert "No activity goals set" in body and "No quota set" in body and "No open deals" in body
     assert "Figures not computed yet" in body

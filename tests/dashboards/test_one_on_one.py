@@ -7,6 +7,7 @@ The clock is frozen on Wednesday 18 November 2026, 12:00 UTC; the page shows
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -364,6 +365,9 @@ def test_closing_freezes_the_figures_as_they_stood_that_day(client_as, manager, 
     assert (f["won_amount"].previous, f["win_rate"].previous) == ("6000.00", pytest.approx(66.6667))
     body = page_of(client_as, manager, rep).content.decode()
     assert "At the last one-on-one" in body and "Good month so far" in body
+    for key, shown in (("calls", "10"), ("won_amount", "6,000"), ("connect_rate", "40%"), ("win_rate", "67%")):
+        row = re.search(rf'data-testid="figure-{key}".*?data-col="previous">([^<]*)<', body, re.S)
+        assert row.group(1).strip() == shown, key
 
 
 def test_a_note_after_closing_opens_the_next_one_on_one(client_as, manager, rep, data):

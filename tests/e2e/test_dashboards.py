@@ -65,7 +65,7 @@ def test_manager_switches_the_period_then_notes_a_one_on_one(team, page: Page):
     panel = page.get_by_test_id("notes-panel")
     panel.get_by_role("textbox", name="Notes").fill("Ann wants to work on discovery questions.")
     panel.get_by_role("button", name="Save notes").click()
-    expect(page.get_by_text("This one-on-one started")).to_be_visible()
+    expect(panel.get_by_test_id("notes-saved")).to_be_visible()
     page.get_by_test_id("notes-panel").get_by_label("New action item").fill("Shadow two of Bob's calls")
     page.get_by_test_id("notes-panel").get_by_role("button", name="Add action item").click()
     expect(page.get_by_test_id("action-item")).to_have_text(re.compile("Shadow two of Bob's calls"))
