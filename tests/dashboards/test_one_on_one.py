@@ -425,3 +425,16 @@ def test_it_builds_the_page_in_a_fixed_number_of_queries(
         response = client.get(url(rep))
     assert response.context["page"].team_size == 10
     assert len(small.captured_queries) <= 40
+
+
+def test_it_shows_a_rep_without_a_team_with_no_team_average(client_as, admin_user, frozen):
+    from tests.factories import RepFactory
+
+    loner = RepFactory(username="loner", team=None)
+    calls(loner, date(2026, 11, 16), 2)
+    rollups.rebuild()
+    response = page_of(client_as, admin_user, loner)
+    f = figures(response)
+    assert (f["calls"].rep, f["calls"].team) == (2, None)
+    assert response.context["page"].team_trend == []
+    assert "Not on a team: no team average." in response.content.decode()
