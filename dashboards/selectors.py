@@ -31,9 +31,9 @@ Cases METRICS.md leaves open, defined here:
 - **Meetings** in the per-rep table are meetings and demos occurring in the
   range (by ``day``); "meetings booked" are those logged in the range.
 - **Quota period** of a range: the range itself when it is exactly a month,
-  fiscal quarter or fiscal year; otherwise (a week, a custom range) the month
-  holding the range's last day if anybody in scope has a quota for it, else
-  that quarter, else that year. One measure is shown per page: revenue when
+  fiscal quarter or fiscal year and anybody in scope has a quota for it;
+  otherwise the month holding the range's last day if anybody in scope has a
+  quota for it, else that quarter, else that year. One measure is shown per page: revenue when
   any quota in scope is a revenue quota, else won deals, else units.
 - **Plan for a range** (goals and the leaderboards' "% of plan"): for each
   goal period (week or month) or quota period overlapping the range, its
@@ -456,13 +456,20 @@ def _goal_targets(goals: Iterable[ActivityGoal], *, start, end, fiscal_start, pa
 
 
 def _quota_candidates(start: date, end: date, fiscal_start: int, quota_period: Period | None) -> list[Period]:
+    """Quota periods to look for, best first: the range itself when it is a whole month, fiscal quarter
+    or fiscal year, then the month, quarter and year holding the range's last day."""
     if quota_period is not None:
         return [quota_period]
+    candidates = [
+        period
+        for kind in QUOTA_KINDS
+        if (period := Period.containing(start, kind, fiscal_start)).start == start and period.end == end
+    ]
     for kind in QUOTA_KINDS:
-        period = Period.containing(start, kind, fiscal_start)
-        if period.start == start and period.end == end:
-            return [period]
-    return [Period.containing(end, kind, fiscal_start) for kind in QUOTA_KINDS]
+        period = Period.containing(end, kind, fiscal_start)
+        if period not in candidates:
+            candidates.append(period)
+    return candidates
 
 
 def _period_q(periods: list[Period], prefix: str = "") -> Q:
@@ -726,13 +733,14 @@ class StageFigures:
 
     @property
     def conversion(self) -> float | None:
-        """Stage conversion S -> next: advanced from S / entered S, in percent."""
-        return percent(self.advanced, self.entered)
+        """Stage conversion S -> next: advanced from S / entered S, in percent (None for won and lost
+        stages, which have no next stage)."""
+        return None if self.stage.is_closed else percent(self.advanced, self.entered)
 
     @property
     def leakage(self) -> float | None:
-        """Lost from S / entered S, in percent."""
-        return percent(self.lost, self.entered)
+        """Lost from S / entered S, in percent (None for won and lost stages)."""
+        return None if self.stage.is_closed else percent(self.lost, self.entered)
 
     @property
     def days_in_stage(self) -> float | None:

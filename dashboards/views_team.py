@@ -129,7 +129,8 @@ class TeamDashboard:
         return selectors.revenue_split(reps=self.reps, start=self.range.start, end=self.range.end)
 
     def trend(self, unit: str) -> list[selectors.TrendPoint]:
-        return selectors.trend(reps=self.reps, unit=unit, count=12, end=self.range.end)
+        # The 12 weeks or months up to the period's end, or up to today while the period runs.
+        return selectors.trend(reps=self.reps, unit=unit, count=12, end=min(self.range.end, self.today))
 
     @cached_property
     def quota_shares(self) -> list[selectors.QuotaShare]:

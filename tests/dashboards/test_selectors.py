@@ -90,6 +90,13 @@ def test_without_a_month_quota_the_quarter_is_read(rep):
     assert row.quota_period == Period(date(2026, 10, 1), "quarter")
 
 
+def test_a_month_without_month_quotas_reads_the_quarter(rep):
+    Quota.objects.create(rep=rep, period_kind="quarter", period_start=date(2026, 10, 1), target=Decimal(30000))
+    [row] = selectors.rep_rows(reps=[rep], start=NOV[0], end=NOV[1], today=NOV[1])
+    assert row.quota_period == Period(date(2026, 10, 1), "quarter")
+    assert row.quota_plan == Decimal(30000) * 30 / 92  # November's share of the quarter
+
+
 def test_revenue_quotas_come_before_won_deals_quotas(rep, teammate):
     Quota.objects.create(
         rep=rep, period_kind="month", period_start=date(2026, 11, 1), measure="won_deals", target=Decimal(4)

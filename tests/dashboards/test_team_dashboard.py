@@ -275,14 +275,18 @@ def test_it_shows_the_share_of_reps_at_quota(client_as, manager, rep, month):
     assert 'id="quota-share"' in response.content.decode()
 
 
-def test_it_shows_the_weekly_trend_ending_with_the_period(client_as, manager, month):
-    response = _page(client_as(manager))
-    points = response.context["charts"]["revenue"]
-    assert len(points.labels) == 12
-    # The last week shown holds 30 November: 30 Nov - 6 Dec, nothing in it; 2-8 Nov has 3,000 + 2,000.
-    values = points.series[0].values
-    assert values[-1] == 0
-    assert Decimal("5000") in values
+def test_it_shows_the_weekly_trend_up_to_today(client_as, manager, month):
+    chart = _page(client_as(manager)).context["charts"]["revenue"]
+    assert len(chart.labels) == 12
+    # November runs on: the last week shown is today's, 16-22 November, with nothing won in it;
+    # 2-8 November holds 3,000 + 2,000 won, 9-15 November 5,000.
+    assert chart.labels[-1] == "16 Nov"
+    assert chart.series[0].values[-3:] == [Decimal("5000"), Decimal("5000"), 0]
+
+
+def test_a_past_periods_trend_ends_with_it(client_as, manager, month):
+    chart = _page(client_as(manager), period="last_month").context["charts"]["revenue"]
+    assert chart.labels[-1] == "26 Oct"  # the week holding 31 October
 
 
 def test_it_shows_when_the_figures_were_last_refreshed(client_as, manager, month):
@@ -353,6 +357,8 @@ def test_it_shows_the_stage_funnel_with_conversion_leakage_and_days(client_as, m
     owner, mate = lead["cells"][reps.index(rep)], lead["cells"][reps.index(teammate)]
     assert (owner.rep, owner.conversion, owner.days_in_stage) == (rep, 50.0, 3.0)
     assert (mate.rep, mate.conversion, mate.days_in_stage) == (teammate, 0.0, None)
+    lost = next(s["total"] for s in pipeline["stages"] if s["total"].stage.name == "Lost")
+    assert lost.entered == 1 and lost.conversion is None and lost.leakage is None  # no stage after it
 
 
 def test_a_custom_range_sums_the_weeks_that_start_inside_it(client_as, manager, funnel):
