@@ -310,9 +310,8 @@ def team(request):
         ),
     }
     template = "dashboards/team.html"
-    if request.htmx and request.htmx.target == "rep-table":
-        template += "#rep-table"
-    elif request.htmx and request.htmx.target == "dashboard":
+    if request.htmx and request.htmx.target == "dashboard":
+        # The picker, the sort headings and the trend switch swap the dashboard below the heading.
         template += "#dashboard"
     return render(request, template, context)
 

@@ -117,6 +117,12 @@
     if (!window.Chart) {
       return; // Chart.js did not load: the tables stay visible.
     }
+    // Charts whose canvas an htmx swap took away are let go.
+    Object.values(window.Chart.instances).forEach((c) => {
+      if (!document.body.contains(c.canvas)) {
+        c.destroy();
+      }
+    });
     (root || document).querySelectorAll("figure[data-chart]").forEach(build);
   }
 

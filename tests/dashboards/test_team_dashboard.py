@@ -302,6 +302,18 @@ def test_it_switches_the_period(client_as, manager, rep, month):
     assert owner.attainment is None  # no October quota
 
 
+def test_an_htmx_request_gets_the_dashboard_alone(client_as, manager, month):
+    response = client_as(manager).get(URL, {"sort": "won_amount"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="dashboard")
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="dashboard"')
+    assert "<nav" not in body.split('id="dashboard"')[0]
+
+
+def test_each_rep_links_to_their_one_on_one_page(client_as, manager, rep, month):
+    body = _page(client_as(manager)).content.decode()
+    assert reverse("dashboards:one_on_one", args=[rep.pk]) in body
+
+
 def test_a_custom_range_reads_only_its_days(client_as, manager, rep, month):
     response = _page(client_as(manager), period="custom", start="2026-11-02", end="2026-11-05")
     owner = _row(response, rep)
