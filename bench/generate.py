@@ -18,8 +18,8 @@ secondary indexes and foreign keys dropped during the load and rebuilt and
 validated afterwards), batched INSERTs on SQLite. Every row keeps the rules the
 services enforce (a stage change chain per deal, closed deals with a close
 date and, when lost, a reason, no call in the future). The standard
-organisation (250 reps x 3 years: about 10 M activities, 200,000 deals and
-900,000 stage changes) takes a few minutes on two cores. Afterwards the
+organisation (250 reps x 3 years: about 10 M activities, 190,000 deals and
+850,000 stage changes) takes a few minutes on two cores. Afterwards the
 dashboard tables are rebuilt with ``dashboards.rollups.rebuild()``.
 
 Every user's password is ``bench``: reps ``rep0001``..., managers
@@ -305,19 +305,19 @@ def _habits(rng: random.Random, start: date, end: date, segment: str) -> Habits:
     if rng.random() < 0.1:
         hired = start + timedelta(days=int(rng.random() * (end - start).days * 0.8))
     return Habits(
-        calls=rng.uniform(14, 30),
+        calls=rng.uniform(16, 34),
         connect=rng.uniform(0.08, 0.35),
-        emails=rng.uniform(8, 20),
+        emails=rng.uniform(10, 22),
         reply=rng.uniform(0.05, 0.2),
         prospecting=rng.uniform(1, 5),
         followups=rng.uniform(2, 6),
         meetings=rng.uniform(0.5, 1.6),
         positive=rng.uniform(0.25, 0.6),
         non_selling=rng.uniform(2, 6),
-        deals_per_day=rng.uniform(0.8, 1.25),
+        deals_per_day=rng.uniform(0.9, 1.4),
         deal_size=size * rng.uniform(0.6, 1.5),
         stage_days=rng.uniform(4, 16),
-        lose=rng.uniform(0.1, 0.3),
+        lose=rng.uniform(0.05, 0.2),
         hired=hired,
     )
 
@@ -573,7 +573,7 @@ def _simulate(rng: random.Random, h: Habits, opens, won, lost, created: float, e
 
     Each stay lasts an exponential time around the rep's speed (one deal in
     twenty is left to rot far longer); at its end the deal advances (one move
-    in twelve skips a stage), moves back one stage (one in twenty), or is lost
+    in twelve skips a stage), moves back one stage (one in twelve), or is lost
     (at the rep's rate, higher early in the funnel). One lost deal in twenty-five
     is reopened later. A deal whose next move would fall after ``end`` stays open.
     """
@@ -597,7 +597,7 @@ def _simulate(rng: random.Random, h: Habits, opens, won, lost, created: float, e
                 history.append((moment, opens[position]))
                 continue
             return history
-        if roll < lose + 0.05 and position > 0:
+        if roll < lose + 0.08 and position > 0:
             position -= 1
         else:
             position += 2 if rng.random() < 0.08 and position + 2 < len(opens) else 1
