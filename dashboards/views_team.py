@@ -225,7 +225,7 @@ def _charts(dashboard: TeamDashboard, points: list[selectors.TrendPoint], unit: 
     if dashboard.quota_shares:
         charts["quota_share"] = Chart(
             id="quota-share",
-            title=_("Share of reps at quota"),
+            title=_("Reps at quota, this and the %(n)s periods before") % {"n": len(dashboard.quota_shares) - 1},
             description=_("The shaded band is 70-80%: where a realistic quota puts the team."),
             labels=[str(s.period) for s in dashboard.quota_shares],
             unit="percent",

@@ -78,6 +78,8 @@
     });
     const valueAxis = {
       beginAtZero: true,
+      // A band (e.g. 70-80 %) stays in view however low the figures are.
+      suggestedMax: spec.band ? Math.max(100, spec.band[1]) : undefined,
       stacked: spec.stacked,
       ticks: { callback: (v) => format(v) },
     };

@@ -175,6 +175,46 @@ def test_rep_rows_cost_the_same_queries_for_any_number_of_reps(team, django_asse
             selectors.rep_rows(reps=reps, start=NOV[0], end=NOV[1], today=NOV[1], fiscal_start=fiscal_start)
 
 
+# --- stale deals -------------------------------------------------------------------------------
+
+
+def test_stale_thresholds_agree_with_the_pipelines_rule(rep, monkeypatch):
+    from datetime import timedelta
+
+    from pipeline import services as pipeline_services
+    from pipeline.selectors import stage_stale_thresholds
+    from tests.factories import stage
+
+    now = datetime(2026, 11, 18, 12, tzinfo=UTC)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
+    pipeline = make_pipeline()
+    demo = stage(pipeline, "Demo")
+    # Stays in Lead of 1, 2, 4.5 and 10 days (median 3.25), one of 50 days ended 200 days ago (too old),
+    # and in Demo a single stay of 6 days; Proposal has rotting days set.
+    for created, days in ((30, 1), (30, 2), (30, 4.5), (30, 10), (250, 50)):
+        deal = make_deal(owner=rep, pipeline=pipeline, stage_name="Lead", created_at=now - timedelta(days=created))
+        pipeline_services.deal_move(
+            deal=deal, to_stage=demo, by=rep, at=now - timedelta(days=created) + timedelta(days=days)
+        )
+    deal = make_deal(owner=rep, pipeline=pipeline, stage_name="Demo", created_at=now - timedelta(days=20))
+    pipeline_services.deal_move(deal=deal, to_stage=stage(pipeline, "Proposal"), by=rep, at=now - timedelta(days=14))
+    proposal = stage(pipeline, "Proposal")
+    proposal.rotting_days = 9
+    proposal.save()
+
+    mine, theirs = selectors.stale_thresholds(), stage_stale_thresholds(pipeline=pipeline)
+    assert mine[stage(pipeline, "Lead").pk] == pytest.approx(6.5)
+    assert mine[demo.pk] == pytest.approx(12.0)
+    assert mine[proposal.pk] == 9
+    assert mine[stage(pipeline, "Qualified").pk] is None
+    assert (
+        mine == pytest.approx(theirs)
+        if None not in theirs.values()
+        else {k: v for k, v in mine.items() if v is not None}
+        == pytest.approx({k: v for k, v in theirs.items() if v is not None})
+    )
+
+
 # --- trends and stage periods -----------------------------------------------------------------
 
 
