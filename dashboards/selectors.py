@@ -64,6 +64,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateField,
     DecimalField,
     F,
     IntegerField,
@@ -1004,36 +1005,49 @@ def trend_periods(*, unit: str, count: int, end: date, fiscal_start: int = 1) ->
 def trend(*, reps: Iterable[User], unit: str = "week", count: int = 12, end: date) -> list[TrendPoint]:
     """The last ``count`` weeks or months (ending with the one holding ``end``) of calls, emails,
     meetings (occurring), meetings booked, meetings held, won deals and revenue, and lost deals,
-    summed over ``reps``. Two queries (one per dashboard table), one column per period."""
+    summed over ``reps``. Two queries (one per dashboard table), each a GROUP BY on the period
+    that holds the row's day (a CASE over the ``count`` periods)."""
     rep_ids = [rep.pk for rep in reps]
     periods = trend_periods(unit=unit, count=count, end=end)
     first, last = periods[0].start, periods[-1].end
+    bucket = Case(*(When(day__range=(p.start, p.end), then=Value(p.start)) for p in periods), output_field=DateField())
     meetings = list(MEETING_KINDS)
-    activity_columns, closed_columns = {}, {}
-    for i, p in enumerate(periods):
-        span = {"day__range": (p.start, p.end)}
-        activity_columns[f"calls_{i}"] = _sum("count", kind=Kind.CALL, **span)
-        activity_columns[f"emails_{i}"] = _sum("count", kind=Kind.EMAIL, **span)
-        activity_columns[f"meetings_{i}"] = _sum("count", kind__in=meetings, **span)
-        activity_columns[f"booked_{i}"] = _sum("booked", kind__in=meetings, **span)
-        activity_columns[f"held_{i}"] = _sum("held", kind__in=meetings, **span)
-        closed_columns[f"won_deals_{i}"] = _sum("deals", won=True, **span)
-        closed_columns[f"won_amount_{i}"] = _sum("amount", MONEY, won=True, **span)
-        closed_columns[f"lost_deals_{i}"] = _sum("deals", won=False, **span)
-    activity = ActivityDay.objects.filter(rep_id__in=rep_ids, day__range=(first, last)).aggregate(
-        at=Max("computed_at"), **activity_columns
-    )
-    closed = ClosedDay.objects.filter(rep_id__in=rep_ids, day__range=(first, last)).aggregate(
-        at=Max("computed_at"), **closed_columns
-    )
-    at = last_refreshed(activity["at"], closed["at"])
+    activity = {
+        row["bucket"]: row
+        for row in ActivityDay.objects.filter(rep_id__in=rep_ids, day__range=(first, last))
+        .annotate(bucket=bucket)
+        .values("bucket")
+        .annotate(
+            calls=_sum("count", kind=Kind.CALL),
+            emails=_sum("count", kind=Kind.EMAIL),
+            meetings=_sum("count", kind__in=meetings),
+            booked=_sum("booked", kind__in=meetings),
+            held=_sum("held", kind__in=meetings),
+            at=Max("computed_at"),
+        )
+        .order_by()
+    }
+    closed = {
+        row["bucket"]: row
+        for row in ClosedDay.objects.filter(rep_id__in=rep_ids, day__range=(first, last))
+        .annotate(bucket=bucket)
+        .values("bucket")
+        .annotate(
+            won_deals=_sum("deals", won=True),
+            won_amount=_sum("amount", MONEY, won=True),
+            lost_deals=_sum("deals", won=False),
+            at=Max("computed_at"),
+        )
+        .order_by()
+    }
+    at = last_refreshed(*(row["at"] for row in (*activity.values(), *closed.values())))
     points = []
-    for i, p in enumerate(periods):
+    for p in periods:
         point = TrendPoint(period=p, computed_at=at)
-        for name in ("calls", "emails", "meetings", "booked", "held"):
-            setattr(point, name, activity[f"{name}_{i}"] or 0)
-        for name in ("won_deals", "won_amount", "lost_deals"):
-            setattr(point, name, closed[f"{name}_{i}"] or (ZERO if name == "won_amount" else 0))
+        for source in (activity.get(p.start), closed.get(p.start)):
+            for name, value in (source or {}).items():
+                if name not in ("bucket", "at"):
+                    setattr(point, name, value)
         points.append(point)
     return points
 
