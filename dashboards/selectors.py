@@ -650,8 +650,14 @@ def team_total(
 
 
 def _team_own_plan(total: RepFigures, *, team: Team, start, end, today, quota_period, fiscal_start) -> None:
-    candidates = _quota_candidates(start, end, fiscal_start, quota_period)
+    # The team's quota is read for the period and measure its members' quotas are shown in, so the
+    # total row never compares a quarter's target with a month's figures.
+    candidates = (
+        [total.quota_period] if total.quota_period else _quota_candidates(start, end, fiscal_start, quota_period)
+    )
     quotas = list(Quota.objects.filter(team=team).filter(_period_q(candidates)).select_related("attainment"))
+    if total.quota_measure:
+        quotas = [q for q in quotas if q.measure == total.quota_measure]
     period, _measure, chosen = choose_quotas(quotas, candidates)
     if chosen and period is not None:
         _set_quota(total, chosen[0], period, start=start, end=end, today=today)

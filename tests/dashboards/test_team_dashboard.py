@@ -213,6 +213,14 @@ def test_a_team_quota_of_its_own_wins_over_the_members_sum(client_as, manager, t
     assert total.attainment == 40.0
 
 
+def test_a_team_quota_of_another_period_is_not_mixed_with_the_members_month(client_as, manager, team, month):
+    Quota.objects.create(team=team, period_kind="quarter", period_start=date(2026, 10, 1), target=Decimal("90000"))
+    rollups.rebuild()
+    total = _page(client_as(manager)).context["total"]
+    assert not total.quota_is_own
+    assert total.quota_target == Decimal("20000")
+
+
 def test_it_marks_reps_below_pace(client_as, manager, rep, teammate, month):
     body = _page(client_as(manager)).content.decode()
     rows = body.split('data-testid="rep-row"')
