@@ -471,6 +471,7 @@ def run_child(database_url: str, args, reps: int, years: float, out: Path) -> di
         command.append("--smoke")
     env = {**os.environ, "DATABASE_URL": database_url, "CELERY_TASK_ALWAYS_EAGER": "0", "REDIS_URL": ""}
     env["ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
+    env.setdefault("LOG_LEVEL", "WARNING")  # no sign-in chatter from django-axes between the figures
     env.pop("TESTING", None)
     if args.smoke:
         env["TESTING"] = "1"  # passwords hashed as the smoke test's server checks them
