@@ -7,6 +7,7 @@ rollups group on a plain column instead of truncating timestamps.
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -129,8 +130,13 @@ class Activity(models.Model):
         verbose_name_plural = _("activities")
         indexes = [
             models.Index(fields=["owner", "day"]),
-            models.Index(fields=["owner", "created_day"]),
+            # Meetings booked: only meetings and demos are read by the day they were logged.
+            models.Index(
+                fields=["owner", "created_day"], condition=Q(kind__in=sorted(MEETING_KINDS)), name="activity_booked_idx"
+            ),
             models.Index(fields=["deal", "occurred_at"]),
+            # A rep's activity list, newest first.
+            models.Index(fields=["owner", "-occurred_at", "-id"], name="activity_owner_recent_idx"),
         ]
 
     def __str__(self):

@@ -34,7 +34,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -47,8 +47,8 @@ from quotas.periods import KINDS, Period
 from .models import ActivityDay, Attainment, ClosedDay, DirtyMark, PeriodDay, Scope, StageRollup
 
 BATCH = 2_000  # marks claimed per transaction
-REBUILD_CHUNK = 25  # reps recomputed per transaction in a rebuild
-LOCK_REPS, LOCK_TEAMS = 7301, 7302  # advisory lock namespaces
+VERIFY_CHUNK = 25  # reps compared at a time by verify
+LOCK_ALL, LOCK_REPS, LOCK_TEAMS = 7300, 7301, 7302  # advisory lock namespaces
 
 
 def _quoted(values) -> str:
@@ -145,66 +145,94 @@ def _date_diff(later: str, earlier: str) -> str:
 
 @dataclass(frozen=True)
 class Filter:
-    """Which keys a statement recomputes.
+    """Which keys a statement recomputes: SQL fragments, true for the rows to keep.
 
-    ``reps``: a SQL fragment true for the rep ids to read source rows of, with
-    ``{rep}`` standing for the rep column; ``keys``: true for the output keys,
-    with ``{rep}`` and ``{day}`` (activity, closed deals) or ``{rep}`` and the
-    calendar row ``p`` (stage rollups); ``quotas``: true for the quota rows
-    (alias ``{q}``). ``params`` fill every ``%s`` of a fragment, in order.
+    ``reps``: the rep ids to read source rows of (``{rep}`` stands for the rep
+    column); ``activity_days`` and ``pipeline_days``: the (rep, day) keys of each
+    scope (``{rep}``, ``{day}``); ``periods``: the (rep, period) keys of stage
+    rollups (``{rep}`` and the calendar row ``c``); ``quotas``: the quota rows
+    (alias ``{q}``). Values are literals made from ids and dates only.
     """
 
     reps: str
-    keys_by_day: str
-    keys_by_period: str
+    activity_days: str
+    pipeline_days: str
+    periods: str
     quotas: str
-    params: tuple = ()
 
 
 def _everything() -> Filter:
-    return Filter(reps="1 = 1", keys_by_day="1 = 1", keys_by_period="1 = 1", quotas="1 = 1")
+    return Filter(reps="1 = 1", activity_days="1 = 1", pipeline_days="1 = 1", periods="1 = 1", quotas="1 = 1")
+
+
+def _ids(values) -> str:
+    return ", ".join(str(int(value)) for value in sorted(set(values))) or "NULL"
+
+
+def _row_values(rows) -> str:
+    """Row-value literals: ``(5, '2026-03-02'), ...`` from ints, dates and period kinds."""
+
+    def literal(value) -> str:
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, date):
+            return f"'{value.isoformat()}'"
+        if value in KINDS:
+            return f"'{value}'"
+        raise ValueError(f"not a key value: {value!r}")
+
+    return ", ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in sorted(set(rows))) or "(NULL, NULL)"
 
 
 def _rep_chunk(rep_ids: list[int]) -> Filter:
-    ids = ", ".join(str(int(pk)) for pk in rep_ids) or "NULL"
-    inside = f"{{rep}} IN ({ids})"
+    inside = f"{{rep}} IN ({_ids(rep_ids)})"
     return Filter(
         reps=inside,
-        keys_by_day=inside,
-        keys_by_period=inside,
-        quotas=f"({{q}}.rep_id IN ({ids}) OR {{q}}.team_id IN (SELECT team_id FROM {USER} WHERE id IN ({ids})))",
+        activity_days=inside,
+        pipeline_days=inside,
+        periods=inside,
+        quotas=f"({{q}}.rep_id IN ({_ids(rep_ids)}) OR {{q}}.team_id IN "
+        f"(SELECT team_id FROM {USER} WHERE id IN ({_ids(rep_ids)})))",
     )
 
 
-def _claimed(token: str) -> Filter:
-    """The keys named by the marks claimed with ``token``."""
-    pipeline_reps = f"SELECT rep_id FROM {MARK} WHERE claim = %s AND scope = '{Scope.PIPELINE}'"
-    periods = (
-        f"SELECT m.rep_id, c.period_kind, c.period_start FROM {MARK} m JOIN {CAL} c ON c.day = m.day "
-        f"WHERE m.claim = %s AND m.scope = '{Scope.PIPELINE}'"
-    )
-    # A quota marked itself, or a quota of a marked rep (or of that rep's team) whose
-    # period holds one of the marked days.
-    owners = (
-        f"({{q}}.rep_id IN ({pipeline_reps}) "
-        f"OR {{q}}.team_id IN (SELECT team_id FROM {USER} WHERE id IN ({pipeline_reps})))"
-    )
-    touched = (
-        f"EXISTS (SELECT 1 FROM {MARK} m JOIN {CAL} c ON c.day = m.day WHERE m.claim = %s "
-        f"AND m.scope = '{Scope.PIPELINE}' AND c.period_kind = {{q}}.period_kind "
-        f"AND c.period_start = {{q}}.period_start)"
-    )
-    quotas = (
-        f"({{q}}.id IN (SELECT quota_id FROM {MARK} WHERE claim = %s AND scope = '{Scope.QUOTA}') "
-        f"OR ({owners} AND {touched}))"
-    )
+def _claimed_filter(activity_keys: set, pipeline_keys: set, quota_ids: set[int]) -> Filter:
+    """The keys of claimed marks, as literals: the planner then reads exactly those
+    index ranges (a subquery on the marks made PostgreSQL walk whole indexes)."""
+    fiscal_start = _fiscal_start()
+    periods = {
+        (rep, kind, Period.containing(day, kind, fiscal_start).start) for rep, day in pipeline_keys for kind in KINDS
+    }
     return Filter(
-        reps=f"{{rep}} IN ({pipeline_reps})",
-        keys_by_day=f"({{rep}}, {{day}}) IN (SELECT rep_id, day FROM {MARK} WHERE claim = %s AND scope = '{{scope}}')",
-        keys_by_period=f"({{rep}}, c.period_kind, c.period_start) IN ({periods})",
-        quotas=quotas,
-        params=(token,),
+        reps=f"{{rep}} IN ({_ids(rep for rep, _ in pipeline_keys)})",
+        activity_days=f"({{rep}}, {{day}}) IN ({_row_values(activity_keys)})",
+        pipeline_days=f"({{rep}}, {{day}}) IN ({_row_values(pipeline_keys)})",
+        periods=f"({{rep}}, c.period_kind, c.period_start) IN ({_row_values(periods)})",
+        quotas=f"{{q}}.id IN ({_ids(quota_ids | _quotas_touched(pipeline_keys, fiscal_start))})",
     )
+
+
+def _quotas_touched(pipeline_keys: set, fiscal_start: int) -> set[int]:
+    """Quotas of the marked reps, or of their teams, whose period holds a marked day."""
+    if not pipeline_keys:
+        return set()
+    days_by_rep: dict[int, set[date]] = {}
+    for rep, day in pipeline_keys:
+        days_by_rep.setdefault(rep, set()).add(day)
+    team_of = dict(User.objects.filter(pk__in=days_by_rep, team__isnull=False).values_list("pk", "team_id"))
+    days_by_team: dict[int, set[date]] = {}
+    for rep, team in team_of.items():
+        days_by_team.setdefault(team, set()).update(days_by_rep[rep])
+    quotas = Quota.objects.filter(Q(rep_id__in=days_by_rep) | Q(team_id__in=days_by_team)).values_list(
+        "pk", "rep_id", "team_id", "period_kind", "period_start"
+    )
+    touched = set()
+    for pk, rep, team, kind, start in quotas:
+        end = Period(start, kind, fiscal_start).next().start
+        days = days_by_rep.get(rep, set()) if rep else days_by_team.get(team, set())
+        if any(start <= day < end for day in days):
+            touched.add(pk)
+    return touched
 
 
 class Table:
@@ -225,24 +253,18 @@ class Table:
         raise NotImplementedError  # pragma: no cover
 
 
-def _n(fragment: str, f: Filter, **names) -> tuple[str, list]:
-    """Fill a filter fragment's placeholders and count its parameters."""
-    sql = fragment.format(**names)
-    return sql, list(f.params) * sql.count("%s")
-
-
 class ActivityTable(Table):
     model = ActivityDay
     key = ("rep_id", "day", "kind")
     values = ("count", "minutes", "booked", "connected", "replied", "held", "positive")
     scope = Scope.ACTIVITY
 
-    def _keys(self, f: Filter, rep: str, day: str) -> tuple[str, list]:
-        return _n(f.keys_by_day, f, rep=rep, day=day, scope=self.scope)
+    def _keys(self, f: Filter, rep: str, day: str) -> str:
+        return getattr(f, f"{self.scope}_days").format(rep=rep, day=day)
 
     def select(self, f):
-        by_day, p1 = self._keys(f, "a.owner_id", "a.day")
-        by_created, p2 = self._keys(f, "a.owner_id", "a.created_day")
+        by_day = self._keys(f, "a.owner_id", "a.day")
+        by_created = self._keys(f, "a.owner_id", "a.created_day")
         sql = f"""
             SELECT rep_id, day, kind, SUM(n), SUM(m), SUM(b), SUM(c), SUM(r), SUM(h), SUM(p) FROM (
                 SELECT a.owner_id AS rep_id, a.day AS day, a.kind AS kind, COUNT(*) AS n,
@@ -258,11 +280,10 @@ class ActivityTable(Table):
                 FROM {ACT} a WHERE a.kind IN ({MEETINGS}) AND {by_created}
                 GROUP BY a.owner_id, a.created_day, a.kind
             ) s GROUP BY rep_id, day, kind"""
-        return sql, p1 + p2
+        return sql, []
 
     def delete(self, f):
-        where, params = self._keys(f, "rep_id", "day")
-        return f"DELETE FROM {self.model._meta.db_table} WHERE {where}", params
+        return f"DELETE FROM {self.model._meta.db_table} WHERE {self._keys(f, 'rep_id', 'day')}", []
 
 
 class ClosedTable(Table):
@@ -271,11 +292,11 @@ class ClosedTable(Table):
     values = ("deals", "amount", "units", "cycle_days")
     scope = Scope.PIPELINE
 
-    def _keys(self, f: Filter, rep: str, day: str) -> tuple[str, list]:
-        return _n(f.keys_by_day, f, rep=rep, day=day, scope=self.scope)
+    def _keys(self, f: Filter, rep: str, day: str) -> str:
+        return getattr(f, f"{self.scope}_days").format(rep=rep, day=day)
 
     def select(self, f):
-        where, params = self._keys(f, "d.owner_id", "d.closed_on")
+        where = self._keys(f, "d.owner_id", "d.closed_on")
         created_sql, created_params = connection.ops.datetime_cast_date_sql("d.created_at", (), org_time_zone())
         sql = f"""
             SELECT d.owner_id, d.closed_on, (st.kind = '{StageKind.WON}'), d.lead_source_id, co.territory_id,
@@ -287,11 +308,10 @@ class ClosedTable(Table):
                 co.segment, d.deal_type, d.competitor_id"""
         # The created date's SQL appears once per row in SUM; its parameters (SQLite's
         # time zone names) come first in the statement.
-        return sql, list(created_params) + params
+        return sql, list(created_params)
 
     def delete(self, f):
-        where, params = self._keys(f, "rep_id", "day")
-        return f"DELETE FROM {self.model._meta.db_table} WHERE {where}", params
+        return f"DELETE FROM {self.model._meta.db_table} WHERE {self._keys(f, 'rep_id', 'day')}", []
 
 
 class StageTable(Table):
@@ -311,11 +331,10 @@ class StageTable(Table):
     )
 
     def select(self, f):
-        reps, p_reps = _n(f.reps, f, rep="d.owner_id")
-        k_h, p_h = _n(f.keys_by_period, f, rep="h.rep_id")
-        k_s, p_s = _n(f.keys_by_period, f, rep="h.rep_id")
-        reps_a, p_ra = _n(f.reps, f, rep="a.owner_id")
-        k_a, p_a = _n(f.keys_by_period, f, rep="a.owner_id")
+        reps = f.reps.format(rep="d.owner_id")
+        k_h = k_s = f.periods.format(rep="h.rep_id")
+        reps_a = f.reps.format(rep="a.owner_id")
+        k_a = f.periods.format(rep="a.owner_id")
         following = "ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING"
         won, lost, open_ = StageKind.WON, StageKind.LOST, StageKind.OPEN
         sql = f"""
@@ -377,16 +396,16 @@ class StageTable(Table):
                 GROUP BY a.owner_id, c.period_kind, c.period_start, a.deal_stage_id
             ) u
             GROUP BY rep_id, period_kind, period_start, stage_id"""
-        return sql, p_reps + p_s + p_h + p_ra + p_a
+        return sql, []
 
     def delete(self, f):
-        where, params = _n(f.keys_by_period, f, rep="t.rep_id")
+        where = f.periods.format(rep="t.rep_id")
         table = self.model._meta.db_table
         return (
             f"DELETE FROM {table} WHERE id IN (SELECT t.id FROM {table} t JOIN {CAL} c "
             f"ON c.period_kind = t.period_kind AND c.period_start = t.period_start AND c.day = t.period_start "
             f"WHERE {where})",
-            params,
+            [],
         )
 
 
@@ -396,15 +415,17 @@ class AttainmentTable(Table):
     values = ("achieved", "target", "attainment", "stretch_attainment")
 
     def select(self, f):
-        q_outer, p_outer = _n(f.quotas, f, q="q")
-        q_inner, p_inner = _n(f.quotas, f, q="q2")
+        q_outer = f.quotas.format(q="q")
+        q_inner = f.quotas.format(q="q2")
         closed = ClosedDay._meta.db_table
         # `* 1.0` keeps the division exact on PostgreSQL (numeric) and out of integer
-        # division on SQLite, which stores whole decimals as integers.
+        # division on SQLite, which stores whole decimals as integers; rounded to the
+        # stored four decimals, so a fresh recompute equals the stored row.
         sql = f"""
             SELECT q.id, COALESCE(x.achieved, 0), q.target,
-                CASE WHEN q.target > 0 THEN COALESCE(x.achieved, 0) * 1.0 / q.target END,
-                CASE WHEN q.target > 0 THEN COALESCE(x.achieved, 0) * 100.0 / (q.target * q.stretch_percent) END
+                CASE WHEN q.target > 0 THEN ROUND(COALESCE(x.achieved, 0) * 1.0 / q.target, 4) END,
+                CASE WHEN q.target > 0
+                    THEN ROUND(COALESCE(x.achieved, 0) * 100.0 / (q.target * q.stretch_percent), 4) END
             FROM {QUOTA} q LEFT JOIN (
                 SELECT m.quota_id AS quota_id,
                     SUM(CASE m.measure WHEN 'revenue' THEN cl.amount WHEN 'won_deals' THEN cl.deals
@@ -422,12 +443,12 @@ class AttainmentTable(Table):
                 GROUP BY m.quota_id
             ) x ON x.quota_id = q.id
             WHERE {q_outer}"""
-        return sql, p_inner + p_inner + p_outer
+        return sql, []
 
     def delete(self, f):
-        where, params = _n(f.quotas, f, q="q")
+        where = f.quotas.format(q="q")
         table = self.model._meta.db_table
-        return f"DELETE FROM {table} WHERE quota_id IN (SELECT q.id FROM {QUOTA} q WHERE {where})", params
+        return f"DELETE FROM {table} WHERE quota_id IN (SELECT q.id FROM {QUOTA} q WHERE {where})", []
 
 
 ACTIVITY, CLOSED, STAGES, ATTAINMENT = ActivityTable(), ClosedTable(), StageTable(), AttainmentTable()
@@ -468,7 +489,17 @@ def _lock(namespace: int, ids) -> None:
     _run("SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k", [namespace, ids])
 
 
+def _lock_everything() -> None:
+    """A rebuild's lock: it waits for running refreshes and holds new ones off."""
+    if connection.vendor == "postgresql":
+        _run("SELECT pg_advisory_xact_lock(%s, 0)", [LOCK_ALL])
+
+
 def _lock_reps_and_teams(rep_ids, team_ids=()) -> None:
+    """A refresh's locks: shared with other refreshes, exclusive of a rebuild; then
+    one per rep and per team, so no two refreshes work on the same key at once."""
+    if connection.vendor == "postgresql":
+        _run("SELECT pg_advisory_xact_lock_shared(%s, 0)", [LOCK_ALL])
     rep_ids = list(rep_ids)
     teams = set(User.objects.filter(pk__in=rep_ids, team__isnull=False).values_list("team_id", flat=True))
     _lock(LOCK_REPS, rep_ids)
@@ -492,29 +523,26 @@ def _claim(token: str, *, up_to: int, limit: int) -> int:
 
 
 def _refresh_claimed(token: str) -> None:
-    claimed = DirtyMark.objects.filter(claim=token)
-    rep_ids = set(claimed.exclude(rep_id=None).values_list("rep_id", flat=True))
-    quota_ids = set(claimed.filter(scope=Scope.QUOTA).values_list("quota_id", flat=True))
-    quotas = Quota.objects.filter(pk__in=quota_ids)
+    claimed = list(DirtyMark.objects.filter(claim=token).values_list("scope", "rep_id", "day", "quota_id"))
+    activity_keys = {(rep, day) for scope, rep, day, _ in claimed if scope == Scope.ACTIVITY}
+    pipeline_keys = {(rep, day) for scope, rep, day, _ in claimed if scope == Scope.PIPELINE}
+    quota_ids = {quota for scope, _, _, quota in claimed if scope == Scope.QUOTA}
+    quotas = list(Quota.objects.filter(pk__in=quota_ids).values_list("rep_id", "team_id", "period_start"))
     _lock_reps_and_teams(
-        rep_ids | set(quotas.exclude(rep=None).values_list("rep_id", flat=True)),
-        quotas.exclude(team=None).values_list("team_id", flat=True),
+        {rep for rep, _ in activity_keys | pipeline_keys} | {rep for rep, _, _ in quotas if rep},
+        {team for _, team, _ in quotas if team},
     )
-    days = claimed.aggregate(first=Min("day"), last=Max("day"))
-    periods = quotas.aggregate(first=Min("period_start"), last=Max("period_start"))
-    firsts = [d for d in (days["first"], periods["first"]) if d]
-    lasts = [d for d in (days["last"], periods["last"]) if d]
-    if firsts:
-        calendar_ensure(min(firsts), max(lasts))
-    f = _claimed(token)
+    days = [day for _, day in activity_keys | pipeline_keys] + [start for _, _, start in quotas]
+    if days:
+        calendar_ensure(min(days), max(days))
+    f = _claimed_filter(activity_keys, pipeline_keys, quota_ids)
     now = timezone.now()
-    scopes = set(claimed.values_list("scope", flat=True))
-    if Scope.ACTIVITY in scopes:
+    if activity_keys:
         _write(ACTIVITY, f, now)
-    if Scope.PIPELINE in scopes:
+    if pipeline_keys:
         _write(CLOSED, f, now)
         _write(STAGES, f, now)
-    if scopes & {Scope.PIPELINE, Scope.QUOTA}:
+    if pipeline_keys or quota_ids:
         _write(ATTAINMENT, f, now)
 
 
@@ -550,38 +578,28 @@ def _rep_chunks(size: int) -> list[list[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)] or [[]]
 
 
-def rebuild(*, chunk: int = REBUILD_CHUNK, progress: Callable[[int, int], None] | None = None) -> None:
-    """Recompute every dashboard table from scratch, ``chunk`` reps per transaction (so the
-    pages keep showing whole figures for every rep while it runs), then every attainment.
+def rebuild(*, progress: Callable[[int, int], None] | None = None) -> None:
+    """Recompute every dashboard table from scratch: the calendar, then each table with
+    one ``DELETE`` and one ``INSERT ... SELECT ... GROUP BY`` in its own transaction
+    (readers keep seeing the old rows until it commits).
 
     ``progress(done, total)`` is called after each step. Marks written before it
     started are covered by it and deleted at the end.
     """
     up_to = DirtyMark.objects.aggregate(last=Max("pk"))["last"]
-    chunks = _rep_chunks(chunk)
-    total = len(chunks) + 2
-    with transaction.atomic():
-        calendar_reset()
-    if progress:
-        progress(1, total)
-    for done, rep_ids in enumerate(chunks, start=2):
+    steps = (None, ACTIVITY, CLOSED, STAGES, ATTAINMENT)
+    for done, table in enumerate(steps, start=1):
         with transaction.atomic():
-            _lock_reps_and_teams(rep_ids)
-            f, now = _rep_chunk(rep_ids), timezone.now()
-            for table in (ACTIVITY, CLOSED, STAGES):
-                _write(table, f, now)
+            _lock_everything()
+            if table is None:
+                calendar_reset()
+            else:
+                _run(f"DELETE FROM {table.model._meta.db_table}", [])
+                _write(table, _everything(), timezone.now())
         if progress:
-            progress(done, total)
-    with transaction.atomic():
-        _lock(LOCK_TEAMS, Quota.objects.exclude(team=None).values_list("team_id", flat=True))
-        # Rows of users who no longer exist, then every quota's attainment.
-        for model in (ActivityDay, ClosedDay, StageRollup):
-            model.objects.exclude(rep_id__in=User.objects.values("pk")).delete()
-        _write(ATTAINMENT, _everything(), timezone.now())
-        if up_to is not None:
-            DirtyMark.objects.filter(pk__lte=up_to).delete()
-    if progress:
-        progress(total, total)
+            progress(done, len(steps))
+    if up_to is not None:
+        DirtyMark.objects.filter(pk__lte=up_to).delete()
 
 
 def _normalise(value):
@@ -601,7 +619,7 @@ def _rows(sql: str, params: list, width: int) -> dict[tuple, tuple]:
     return {row[:width]: row[width:] for row in rows}
 
 
-def verify(*, chunk: int = REBUILD_CHUNK) -> list[str]:
+def verify(*, chunk: int = VERIFY_CHUNK) -> list[str]:
     """Every difference between the stored dashboard rows and a fresh recompute,
     as readable lines; empty when they agree. Reads only; writes nothing."""
     differences: list[str] = []

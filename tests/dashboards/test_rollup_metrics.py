@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from accounts import services as account_services
 from activities import services as activity_services
@@ -408,12 +407,6 @@ def test_attainment_with_a_zero_target_is_empty(rep, pipeline):
     assert attained(q) == (Decimal("3000"), Decimal("0"), None, None)
 
 
-@pytest.mark.xfail(
-    connection.vendor == "postgresql",
-    strict=True,
-    reason="verify() compares attainment at full precision with the stored numeric(12,4): "
-    "1000 / 3000 is stored 0.3333 and recomputed 0.333333, a false difference on PostgreSQL",
-)
 def test_verify_accepts_an_attainment_that_does_not_end_in_four_decimals(rep, pipeline):
     win(deal_for(rep, pipeline, at(MON), amount="1000"), date(2026, 3, 10))
     q = quota(rep, start=date(2026, 3, 1), target="3000")
@@ -526,11 +519,6 @@ def test_changing_the_fiscal_year_start_rebuilds_quarters_and_years(rep, pipelin
     assert PeriodDay.objects.get(day=date(2026, 3, 31), period_kind="year").period_start == date(2025, 4, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rebuild deletes StageRollup rows through a calendar join on their period start; after a fiscal "
-    "year change the old quarter/year starts are no longer in the calendar, so their rows are never deleted",
-)
 def test_changing_the_fiscal_year_start_leaves_no_rows_of_the_old_years(rep, pipeline):
     win(deal_for(rep, pipeline, at(MON), amount="1000"), date(2026, 3, 31))
     rollups.drain()
