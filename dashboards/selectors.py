@@ -59,7 +59,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -82,8 +81,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, Territory, User
 from activities.models import MEETING_KINDS, SELLING_KINDS, Kind
-from pipeline.models import Competitor, Deal, DealType, LeadSource, Segment, Stage, StageChange, StageKind
-from pipeline.selectors import STALE_LOOKBACK_DAYS
+from pipeline.models import Competitor, Deal, DealType, LeadSource, Segment, Stage, StageKind
+from pipeline.selectors import thresholds_from
 from quotas.models import ActivityGoal, Measure, OrgSettings, Quota
 from quotas.periods import Period
 
@@ -342,48 +341,16 @@ def _closed_sums(*, rep_ids, start: date, end: date) -> dict[int, dict]:
     return {row.pop("rep_id"): row for row in rows}
 
 
-def _days_between(later: str, earlier: str) -> str:
-    """SQL for the fractional days from ``earlier`` to ``later`` (two timestamp columns)."""
-    if connection.vendor == "postgresql":
-        return f"(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0)"
-    return f"(julianday({later}) - julianday({earlier}))"
-
-
 def stale_thresholds() -> dict[int, float | None]:
     """Days after which a deal in each stage is stale, for every stage, in two queries.
 
     The same rule as ``pipeline.selectors.stage_stale_thresholds`` (METRICS.md
     "stale deal"): the stage's rotting days, else 2 x the median days in stage
     of the completed stays that ended in the last 180 days; None without such
-    history (never stale). The medians are taken in the database (the middle
-    one or two stays of each stage, by window functions), so a page never
-    loads the stays themselves.
+    history (never stale). The medians are taken in the database
+    (``pipeline.selectors.median_stays``), so a page never loads the stays themselves.
     """
-    stages = list(Stage.objects.order_by().values_list("pk", "rotting_days"))
-    thresholds: dict[int, float | None] = dict(stages)
-    unset = [pk for pk, rotting in stages if rotting is None]
-    if not unset:
-        return thresholds
-    days = _days_between("sc.changed_at", "sc.from_entered_at")
-    table = StageChange._meta.db_table
-    marks = ", ".join(["%s"] * len(unset))
-    sql = f"""
-        SELECT stage_id, AVG(days) FROM (
-            SELECT sc.from_stage_id AS stage_id, {days} AS days,
-                ROW_NUMBER() OVER (PARTITION BY sc.from_stage_id ORDER BY {days}, sc.id) AS rn,
-                COUNT(*) OVER (PARTITION BY sc.from_stage_id) AS cnt
-            FROM {table} sc
-            WHERE sc.from_stage_id IN ({marks}) AND sc.changed_at >= %s AND sc.from_entered_at IS NOT NULL
-        ) ranked
-        WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2)
-        GROUP BY stage_id"""
-    since = timezone.now() - timedelta(days=STALE_LOOKBACK_DAYS)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*unset, since])
-        medians = {stage_id: float(median) for stage_id, median in cursor.fetchall()}
-    for pk in unset:
-        thresholds[pk] = 2 * medians[pk] if pk in medians else None
-    return thresholds
+    return thresholds_from(Stage.objects.order_by().values_list("pk", "rotting_days"))
 
 
 def stale_condition(thresholds: dict[int, float | None], now: datetime, prefix: str = "") -> Q:

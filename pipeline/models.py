@@ -334,7 +334,12 @@ class StageChange(models.Model):
         ordering = ["changed_at", "pk"]
         verbose_name = _("stage change")
         verbose_name_plural = _("stage changes")
-        indexes = [models.Index(fields=["to_stage", "day"]), models.Index(fields=["from_stage", "day"])]
+        indexes = [
+            models.Index(fields=["to_stage", "day"]),
+            models.Index(fields=["from_stage", "day"]),
+            # The stale thresholds' median stays: an index-only scan on PostgreSQL.
+            models.Index(fields=["from_stage", "changed_at"], include=["from_entered_at"], name="stagechange_stay_idx"),
+        ]
 
     def __str__(self):
         return f"{self.deal}: {self.from_stage or '—'} → {self.to_stage}"
