@@ -334,7 +334,7 @@ class StageTable(Table):
         reps = f.reps.format(rep="d.owner_id")
         k_h = k_s = f.periods.format(rep="h.rep_id")
         reps_a = f.reps.format(rep="a.owner_id")
-        k_a = f.periods.format(rep="a.owner_id")
+        k_a = f.periods.format(rep="a.rep_id")
         following = "ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING"
         won, lost, open_ = StageKind.WON, StageKind.LOST, StageKind.OPEN
         sql = f"""
@@ -370,30 +370,40 @@ class StageTable(Table):
             SELECT rep_id, period_kind, period_start, stage_id, SUM(entered), SUM(advanced), SUM(lost), SUM(won),
                 SUM(still_open), SUM(stays), SUM(stay_days), MAX(median), SUM(left_forward), SUM(followups)
             FROM (
-                SELECT h.rep_id AS rep_id, c.period_kind AS period_kind, c.period_start AS period_start,
-                    h.stage_id AS stage_id,
-                    COUNT(DISTINCT h.deal_id) AS entered,
-                    COUNT(DISTINCT CASE WHEN h.kind = '{open_}' AND h.later_rank > h.ord THEN h.deal_id END)
-                        AS advanced,
-                    COUNT(DISTINCT CASE WHEN h.next_kind = '{lost}' THEN h.deal_id END) AS lost,
-                    COUNT(DISTINCT CASE WHEN h.later_won = 1 THEN h.deal_id END) AS won,
-                    COUNT(DISTINCT CASE WHEN h.next_kind IS NULL AND h.kind = '{open_}' THEN h.deal_id END)
-                        AS still_open,
+                SELECT rep_id, period_kind, period_start, stage_id, COUNT(*) AS entered, SUM(adv) AS advanced,
+                    SUM(to_lost) AS lost, SUM(to_won) AS won, SUM(sits) AS still_open,
                     0 AS stays, 0.0 AS stay_days, NULL AS median, 0 AS left_forward, 0 AS followups
-                FROM h JOIN {CAL} c ON c.day = h.day
-                WHERE {k_h}
-                GROUP BY h.rep_id, c.period_kind, c.period_start, h.stage_id
+                FROM (
+                    -- One row per deal, stage and period: a deal that entered the stage twice in
+                    -- the period counts once (METRICS.md), without COUNT(DISTINCT)'s sorts.
+                    SELECT h.rep_id AS rep_id, c.period_kind AS period_kind, c.period_start AS period_start,
+                        h.stage_id AS stage_id,
+                        MAX(CASE WHEN h.kind = '{open_}' AND h.later_rank > h.ord THEN 1 ELSE 0 END) AS adv,
+                        MAX(CASE WHEN h.next_kind = '{lost}' THEN 1 ELSE 0 END) AS to_lost,
+                        MAX(CASE WHEN h.later_won = 1 THEN 1 ELSE 0 END) AS to_won,
+                        MAX(CASE WHEN h.next_kind IS NULL AND h.kind = '{open_}' THEN 1 ELSE 0 END) AS sits
+                    FROM h JOIN {CAL} c ON c.day = h.day
+                    WHERE {k_h}
+                    GROUP BY h.deal_id, h.rep_id, c.period_kind, c.period_start, h.stage_id
+                ) e
+                GROUP BY rep_id, period_kind, period_start, stage_id
                 UNION ALL
                 SELECT rep_id, period_kind, period_start, stage_id, 0, 0, 0, 0, 0, COUNT(*), SUM(days),
                     AVG(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN days END), SUM(fwd), 0
                 FROM ranked
                 GROUP BY rep_id, period_kind, period_start, stage_id
                 UNION ALL
-                SELECT a.owner_id, c.period_kind, c.period_start, a.deal_stage_id, 0, 0, 0, 0, 0, 0, 0.0, NULL, 0,
-                    COUNT(*)
-                FROM {ACT} a JOIN {CAL} c ON c.day = a.day
-                WHERE a.deal_id IS NOT NULL AND a.deal_stage_id IS NOT NULL AND {reps_a} AND {k_a}
-                GROUP BY a.owner_id, c.period_kind, c.period_start, a.deal_stage_id
+                SELECT a.rep_id, c.period_kind, c.period_start, a.stage_id, 0, 0, 0, 0, 0, 0, 0.0, NULL, 0,
+                    SUM(a.n)
+                FROM (
+                    -- Days first: the calendar join then sees one row per rep, day and stage.
+                    SELECT a.owner_id AS rep_id, a.day AS day, a.deal_stage_id AS stage_id, COUNT(*) AS n
+                    FROM {ACT} a
+                    WHERE a.deal_id IS NOT NULL AND a.deal_stage_id IS NOT NULL AND {reps_a}
+                    GROUP BY a.owner_id, a.day, a.deal_stage_id
+                ) a JOIN {CAL} c ON c.day = a.day
+                WHERE {k_a}
+                GROUP BY a.rep_id, c.period_kind, c.period_start, a.stage_id
             ) u
             GROUP BY rep_id, period_kind, period_start, stage_id"""
         return sql, []
@@ -490,9 +500,11 @@ def _lock(namespace: int, ids) -> None:
 
 
 def _lock_everything() -> None:
-    """A rebuild's lock: it waits for running refreshes and holds new ones off."""
+    """A rebuild's lock: it waits for running refreshes and holds new ones off. It also
+    gives the transaction the memory to group whole tables without spilling to disk."""
     if connection.vendor == "postgresql":
         _run("SELECT pg_advisory_xact_lock(%s, 0)", [LOCK_ALL])
+        _run("SET LOCAL work_mem = '128MB'", [])
 
 
 def _lock_reps_and_teams(rep_ids, team_ids=()) -> None:
