@@ -419,12 +419,15 @@ def open_pipeline(*, owner_ids) -> OpenPipeline:
     )
 
 
-def stale_deals(*, owner_ids, now: datetime, limit: int = STALE_DEALS_SHOWN) -> list[Deal]:
+def stale_deals(
+    *, owner_ids, now: datetime, limit: int = STALE_DEALS_SHOWN, thresholds: dict[int, float | None] | None = None
+) -> list[Deal]:
     """Open deals whose open age (now - entered the stage) is over the stage's threshold (METRICS.md
     "stale deal": rotting days, else 2 x the stage's median days in stage over the last 180 days), oldest
     first, each with ``age_days`` and ``limit_days``. The thresholds are the team dashboard's
-    (``selectors.stale_thresholds``, two queries); one more query for the deals."""
-    thresholds = selectors.stale_thresholds()
+    (``selectors.stale_thresholds``, two queries, unless given); one more query for the deals."""
+    if thresholds is None:
+        thresholds = selectors.stale_thresholds()
     if not any(days is not None for days in thresholds.values()):
         return []
     deals = list(
@@ -714,7 +717,10 @@ def one_on_one_page(*, rep: User, viewer: User, date_range, today: date, now: da
     org = OrgSettings.load()
     members = team_reps_of(rep)
     people = members if any(m.pk == rep.pk for m in members) else [*members, rep]
-    rows = selectors.rep_rows(reps=people, start=date_range.start, end=date_range.end, today=today)
+    thresholds = selectors.stale_thresholds()  # read once for the figures and the stale deals
+    rows = selectors.rep_rows(
+        reps=people, start=date_range.start, end=date_range.end, today=today, thresholds=thresholds
+    )
     rep_row = next(row for row in rows if row.rep.pk == rep.pk)
     member_ids = {m.pk for m in members}
     member_rows = [row for row in rows if row.rep.pk in member_ids]
@@ -770,7 +776,7 @@ def one_on_one_page(*, rep: User, viewer: User, date_range, today: date, now: da
         team_trend=team_trend,
         stages=stages,
         stage_is_weekly_sum=kind is None,
-        stale=stale_deals(owner_ids=[rep.pk], now=now),
+        stale=stale_deals(owner_ids=[rep.pk], now=now, thresholds=thresholds),
         goals=goals,
         quotas=quotas,
         rates=rates,
