@@ -7,9 +7,9 @@ marks the keys of the row both before and after, so a change of owner, day,
 deal or close date leaves no stale row behind.
 """
 
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
-from accounts.models import User
+from accounts.models import Territory, User
 from activities.models import Activity
 from activities.signals import activities_created
 from pipeline.models import Company, Deal, Stage, StageChange, StageKind
@@ -128,13 +128,21 @@ def company_post_save(sender, instance, **kwargs):
         mark_days(Scope.PIPELINE, closed.exclude(closed_on=None).values_list("owner_id", "closed_on"))
 
 
+def territory_pre_delete(sender, instance, **kwargs):
+    # Its companies lose their territory by one UPDATE (SET_NULL), which sends no signal.
+    closed = Deal.objects.filter(company__territory=instance, stage__kind__in=(StageKind.WON, StageKind.LOST))
+    mark_days(Scope.PIPELINE, closed.exclude(closed_on=None).values_list("owner_id", "closed_on"))
+
+
 def org_settings_pre_save(sender, instance, **kwargs):
     instance._rollup_before = _before(instance, "fiscal_year_start_month")
 
 
-def org_settings_post_save(sender, instance, **kwargs):
+def org_settings_post_save(sender, instance, created, **kwargs):
     before = getattr(instance, "_rollup_before", None)
-    if before and before["fiscal_year_start_month"] != instance.fiscal_year_start_month:
+    # Until the settings row exists, quarters and years start in January.
+    saved = before["fiscal_year_start_month"] if before else 1
+    if saved != instance.fiscal_year_start_month:
         mark_all()  # every quarter and year moved
 
 
@@ -172,6 +180,7 @@ def connect() -> None:
         (stages_reordered, stages_put_in_order, None),
         (pre_save, company_pre_save, Company),
         (post_save, company_post_save, Company),
+        (pre_delete, territory_pre_delete, Territory),
         (pre_save, org_settings_pre_save, OrgSettings),
         (post_save, org_settings_post_save, OrgSettings),
         (post_save, quota_post_save, Quota),

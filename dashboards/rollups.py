@@ -598,7 +598,10 @@ def rebuild(*, progress: Callable[[int, int], None] | None = None) -> None:
     ``progress(done, total)`` is called after each step. Marks written before it
     started are covered by it and deleted at the end.
     """
-    up_to = DirtyMark.objects.aggregate(last=Max("pk"))["last"]
+    # The marks committed before it starts: their writes are in every table it reads.
+    # A mark with a lower id can still commit later (ids are taken at insert, not at
+    # commit), so the end deletes these ids only, never "every id up to".
+    covered = list(DirtyMark.objects.values_list("pk", flat=True))
     steps = (None, ACTIVITY, CLOSED, STAGES, ATTAINMENT)
     for done, table in enumerate(steps, start=1):
         with transaction.atomic():
@@ -610,8 +613,8 @@ def rebuild(*, progress: Callable[[int, int], None] | None = None) -> None:
                 _write(table, _everything(), timezone.now())
         if progress:
             progress(done, len(steps))
-    if up_to is not None:
-        DirtyMark.objects.filter(pk__lte=up_to).delete()
+    for start in range(0, len(covered), BATCH):
+        DirtyMark.objects.filter(pk__in=covered[start : start + BATCH]).delete()
 
 
 def _normalise(value):
