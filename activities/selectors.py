@@ -42,10 +42,15 @@ def activity_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Activity]:
     )
 
 
-def kind_counts(queryset: QuerySet[Activity]) -> list[tuple[str, str, int]]:
+def kind_totals(queryset: QuerySet[Activity]) -> dict[str, int]:
+    """Activities of ``queryset`` per stored kind value (every row counted once); one GROUP BY query."""
+    return dict(queryset.order_by().values_list("kind").annotate(n=Count("pk")))
+
+
+def kind_counts(queryset: QuerySet[Activity], *, totals: dict[str, int] | None = None) -> list[tuple[str, str, int]]:
     """(kind, label, count) for each kind present in ``queryset``, in the order
-    kinds are declared; one GROUP BY query."""
-    counts = dict(queryset.order_by().values_list("kind").annotate(n=Count("pk")))
+    kinds are declared; one GROUP BY query (none when ``totals`` from ``kind_totals`` are given)."""
+    counts = kind_totals(queryset) if totals is None else totals
     return [(kind.value, kind.label, counts[kind.value]) for kind in Kind if counts.get(kind.value)]
 
 

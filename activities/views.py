@@ -139,12 +139,15 @@ def _filtered(request):
 @require_GET
 def activity_list(request):
     search, activities = _filtered(request)
-    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    totals = selectors.kind_totals(activities)
+    paginator = Paginator(activities, PAGE_SIZE)
+    paginator.count = sum(totals.values())  # the GROUP BY counted every row: no separate COUNT(*)
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = with_row_fields(page.object_list)
     return render(
         request,
         "activities/list.html",
-        {"search": search, "page": page, "counts": selectors.kind_counts(activities)},
+        {"search": search, "page": page, "counts": selectors.kind_counts(activities, totals=totals)},
     )
 
 
