@@ -17,11 +17,19 @@ a temporary file, at no more than 20 reps x 1 year) it runs, in a child process:
 3. SQL queries per page, with Django's test client in-process (a warm request);
 4. pages under load: gunicorn on loopback with production settings (DEBUG off, a
    secret key, allowed hosts, static files collected and served by WhiteNoise,
-   ``X-Forwarded-Proto: https`` as from the TLS proxy; no REDIS_URL, so Celery runs
-   eagerly and each write refreshes its rollups inside the request, the embedded
-   mode's worst case), ``--clients`` signed-in clients per page (closed loop),
-   p50/p95/p99, throughput and errors; then the same clients POSTing activities
-   through the quick-log panel. A page whose URL does not exist yet is "missing".
+   ``X-Forwarded-Proto: https`` as from the TLS proxy), ``--clients`` signed-in
+   clients per page (closed loop), p50/p95/p99, throughput and errors; then the same
+   clients POSTing activities through the quick-log panel. A page whose URL does not
+   exist yet is "missing". How the rollups are refreshed follows the deployment:
+   - PostgreSQL runs as ``docker-compose.yml`` does: a real redis-server and a real
+     Celery worker (``tests/services.py``), gunicorn with ``REDIS_URL``, so a POST
+     only writes its dirty marks and enqueues, and the worker refreshes the rollups
+     asynchronously; gunicorn also gets ``CONN_MAX_AGE`` (60 s by default,
+     ``--conn-max-age``). Without redis-server (or with ``--eager``) it falls back
+     to eager and says so.
+   - SQLite is the embedded default: no REDIS_URL, Celery eager, each write
+     refreshes its rollups inside the request; ``CONN_MAX_AGE`` 0.
+   After the POSTs, the time the worker takes to clear every dirty mark is shown.
 
 The results go to ``bench/results/<date>-<scale>.json``; the figures are checked
 against the targets of the scale issue and printed.
@@ -355,11 +363,57 @@ def _free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, *, workers: int, smoke: bool = False):
+def refresh_services(database_url: str, *, vendor: str, eager: bool = False):
+    """How writes refresh the rollups while the pages are under load, as deployed.
+
+    PostgreSQL: a real redis-server and a real Celery worker (one process, solo pool)
+    on the same database, as in ``docker-compose.yml``; yields
+    ``{"mode": "celery", "redis_url": ...}``. SQLite (the embedded default), ``eager``,
+    or no redis-server installed: ``{"mode": "eager", "redis_url": "", "note": why}``."""
+    from contextlib import ExitStack
+
+    from tests.services import ServiceUnavailable, celery_worker, redis_server
+
+    if vendor != "postgresql":
+        yield {"mode": "eager", "redis_url": "", "note": "embedded default: no Redis, refresh inside the request"}
+        return
+    if eager:
+        yield {"mode": "eager", "redis_url": "", "note": "--eager: no Redis, refresh inside the request"}
+        return
+    with ExitStack() as stack:
+        try:
+            redis_url = stack.enter_context(redis_server())
+            stack.enter_context(celery_worker(redis_url=redis_url, database_url=database_url))
+        except (ServiceUnavailable, RuntimeError) as exc:
+            stack.close()
+            note = f"fell back to eager (refresh inside the request): {str(exc).splitlines()[0]}"
+            print(f"[bench] {note}", file=sys.stderr, flush=True)
+            yield {"mode": "eager", "redis_url": "", "note": note}
+            return
+        yield {"mode": "celery", "redis_url": redis_url, "note": "Redis + one Celery worker (solo pool)"}
+
+
+def wait_for_refresh(*, timeout: float = 300.0) -> dict:
+    """After the load: how long until every dirty mark is cleared (the worker caught up)."""
+    from dashboards.models import DirtyMark
+
+    pending = DirtyMark.objects.count()
+    started = time.monotonic()
+    left = pending
+    while left and time.monotonic() - started < timeout:
+        time.sleep(0.2)
+        left = DirtyMark.objects.count()
+    return {"marks_pending": pending, "marks_left": left, "seconds": round(time.monotonic() - started, 2)}
+
+
+@contextmanager
+def gunicorn(database_url: str, *, workers: int, smoke: bool = False, redis_url: str = "", conn_max_age: int = 0):
     """gunicorn on loopback with production settings; yields its base URL.
 
-    ``smoke`` (the CI smoke test only) adds the test settings block: a fast password
-    hasher and the plain static storage, which needs no collectstatic (~15 s)."""
+    ``redis_url`` empty: Celery runs eagerly in the request (the embedded mode); set:
+    a POST enqueues its refresh for the worker. ``smoke`` (the CI smoke test only) adds
+    the test settings block: a fast password hasher and the plain static storage,
+    which needs no collectstatic (~15 s)."""
     folder = Path(tempfile.mkdtemp(prefix="salestracker-bench-web-"))
     port = _free_port()
     env = {
@@ -368,7 +422,8 @@ def gunicorn(database_url: str, *, workers: int, smoke: bool = False):
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": database_url,
-        "REDIS_URL": "",
+        "REDIS_URL": redis_url,
+        "CONN_MAX_AGE": str(conn_max_age),
         "STATIC_ROOT": str(folder / "static"),
         "LOG_LEVEL": "WARNING",
     }
@@ -437,8 +492,23 @@ def child(args) -> dict:
     report["queries"] = count_queries(plan)
     if args.seconds > 0:
         say(f"[{connection.vendor}] pages under load ({args.clients} clients, {args.seconds:g} s each)")
-        with gunicorn(args.database_url, workers=args.workers, smoke=args.smoke) as base:
-            report["pages"] = load_pages(base, plan, seconds=args.seconds, queries=report["queries"])
+        rollups.drain()  # the query counts' POSTs left marks (Celery not eager in this process)
+        conn_max_age = args.conn_max_age if connection.vendor == "postgresql" else 0
+        with refresh_services(args.database_url, vendor=connection.vendor, eager=args.eager) as refresh:
+            say(f"[{connection.vendor}] rollup refresh under load: {refresh['mode']} ({refresh['note']})")
+            with gunicorn(
+                args.database_url,
+                workers=args.workers,
+                smoke=args.smoke,
+                redis_url=refresh["redis_url"],
+                conn_max_age=conn_max_age,
+            ) as base:
+                report["pages"] = load_pages(base, plan, seconds=args.seconds, queries=report["queries"])
+            catch_up = wait_for_refresh() if refresh["mode"] == "celery" else None
+        report["refresh_mode"] = refresh["mode"]
+        report["refresh_mode_note"] = refresh["note"]
+        report["refresh_catch_up"] = catch_up
+        report["conn_max_age"] = conn_max_age
         report["workers"] = args.workers
         report["clients"] = args.clients
     return report
@@ -465,6 +535,9 @@ def run_child(database_url: str, args, reps: int, years: float, out: Path) -> di
     command += ["--reps", str(reps), "--years", str(years), "--seed", str(args.seed)]
     command += ["--seconds", str(args.seconds), "--clients", str(args.clients), "--workers", str(args.workers)]
     command += ["--writes", str(args.writes), "--database-url", database_url]
+    command += ["--conn-max-age", str(args.conn_max_age)]
+    if args.eager:
+        command.append("--eager")
     if args.quiet:
         command.append("--quiet")
     if args.smoke:
@@ -532,8 +605,19 @@ def render(report: dict) -> str:
     lines.append(f"   one activity_log() in-process  {r.get('write_in_process_ms')} ms (marks included, no refresh)")
     lines.append("")
     lines.append(
-        f"3./4. Pages: {report.get('clients', '-')} clients, gunicorn {report.get('workers', '-')} workers, closed loop"
+        f"3./4. Pages: {report.get('clients', '-')} clients, gunicorn {report.get('workers', '-')} workers,"
+        f" closed loop, CONN_MAX_AGE {report.get('conn_max_age', '-')}"
     )
+    mode = report.get("refresh_mode")
+    if mode:
+        how = "Celery worker via Redis (asynchronous)" if mode == "celery" else "eager, inside each write's request"
+        lines.append(f"   rollup refresh: {how} — {report.get('refresh_mode_note')}")
+    catch_up = report.get("refresh_catch_up")
+    if catch_up:
+        lines.append(
+            f"   after the POSTs: {catch_up['marks_pending']} dirty marks pending, cleared by the worker in"
+            f" {catch_up['seconds']} s ({catch_up['marks_left']} left)"
+        )
     header = (
         f"   {'page':<26}{'queries':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'requests':>9}{'errors':>7}"
     )
@@ -587,6 +671,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (docker-compose runs 3)")
     parser.add_argument("--writes", type=int, default=1000, help="writes before the batch refresh")
+    parser.add_argument(
+        "--eager", action="store_true", help="PostgreSQL too: no Redis or Celery worker, refresh inside the request"
+    )
+    parser.add_argument("--conn-max-age", type=int, default=60, help="gunicorn's CONN_MAX_AGE on PostgreSQL")
     parser.add_argument("--output", type=Path, help="JSON file (default bench/results/<date>-<scale>.json)")
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument(

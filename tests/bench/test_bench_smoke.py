@@ -3,6 +3,7 @@ and the load generator run end to end. Timings are printed by the bench, never a
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -108,3 +109,12 @@ def test_the_runner_runs_end_to_end_on_postgresql(test_database_url, tmp_path):
     assert report["rebuild"]["ratio"] is not None
     assert report["pages"]["my_week"]["requests"] > 0
     assert "Targets" in finished.stdout
+    # As in production: the POSTs enqueue, a real Celery worker refreshes (eager only without redis-server).
+    assert report["conn_max_age"] == 60
+    if shutil.which("redis-server"):
+        assert report["refresh_mode"] == "celery", report["refresh_mode_note"]
+        assert report["pages"]["log"]["requests"] > 0 and report["pages"]["log"]["errors"] == 0
+        assert report["refresh_catch_up"]["marks_left"] == 0
+    else:
+        assert report["refresh_mode"] == "eager" and "fell back" in report["refresh_mode_note"]
+        assert "fell back to eager" in finished.stderr
