@@ -134,7 +134,7 @@ class StageRollup(models.Model):
     was later won, ``still_open`` sits in the stage now. ``stays`` are the
     completed stays in the stage that *ended* in the period, ``stay_days`` their
     total length in days and ``median_stay_days`` their median; ``left_forward``
-    of them ended by a move forward. ``followups`` are activities on a deal
+    counts the deals (each once) whose stay ended by a move forward. ``followups`` are activities on a deal
     logged in the period while the deal sat in the stage.
     """
 

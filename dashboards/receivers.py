@@ -22,8 +22,8 @@ from .models import Scope
 
 def _before(instance, *fields):
     """The row's saved values of ``fields`` (``None`` for a new row), kept for post_save."""
-    if instance.pk is None or instance._state.adding:
-        return None
+    if instance.pk is None:
+        return None  # a new row (one given its key, like the settings' pk=1, is looked up)
     return type(instance).objects.filter(pk=instance.pk).values(*fields).first()
 
 
@@ -135,15 +135,17 @@ def territory_pre_delete(sender, instance, **kwargs):
 
 
 def org_settings_pre_save(sender, instance, **kwargs):
-    instance._rollup_before = _before(instance, "fiscal_year_start_month")
+    instance._rollup_before = _before(instance, "fiscal_year_start_month", "time_zone")
 
 
 def org_settings_post_save(sender, instance, created, **kwargs):
-    before = getattr(instance, "_rollup_before", None)
-    # Until the settings row exists, quarters and years start in January.
-    saved = before["fiscal_year_start_month"] if before else 1
-    if saved != instance.fiscal_year_start_month:
-        mark_all()  # every quarter and year moved
+    # Until the settings row exists, quarters and years start in January, in UTC.
+    before = getattr(instance, "_rollup_before", None) or {"fiscal_year_start_month": 1, "time_zone": "UTC"}
+    if (before["fiscal_year_start_month"], before["time_zone"]) != (
+        instance.fiscal_year_start_month,
+        instance.time_zone,
+    ):
+        mark_all()  # every quarter and year moved, or the local dates of deals' creation
 
 
 # --- quotas and teams ---------------------------------------------------------------------

@@ -354,14 +354,15 @@ class StageTable(Table):
             ),
             stays AS (
                 SELECT h.rep_id AS rep_id, c.period_kind AS period_kind, c.period_start AS period_start,
-                    h.stage_id AS stage_id, {_days_between("h.left_at", "h.changed_at")} AS days,
+                    h.stage_id AS stage_id, h.deal_id AS deal_id,
+                    {_days_between("h.left_at", "h.changed_at")} AS days,
                     CASE WHEN h.next_kind = '{won}' OR (h.next_kind = '{open_}' AND h.next_ord > h.ord)
                         THEN 1 ELSE 0 END AS fwd
                 FROM h JOIN {CAL} c ON c.day = h.next_day
                 WHERE h.left_at IS NOT NULL AND {k_s}
             ),
             ranked AS (
-                SELECT s.rep_id, s.period_kind, s.period_start, s.stage_id, s.days, s.fwd,
+                SELECT s.rep_id, s.period_kind, s.period_start, s.stage_id, s.deal_id, s.days, s.fwd,
                     ROW_NUMBER() OVER (PARTITION BY s.rep_id, s.period_kind, s.period_start, s.stage_id
                         ORDER BY s.days) AS rn,
                     COUNT(*) OVER (PARTITION BY s.rep_id, s.period_kind, s.period_start, s.stage_id) AS cnt
@@ -389,7 +390,8 @@ class StageTable(Table):
                 GROUP BY rep_id, period_kind, period_start, stage_id
                 UNION ALL
                 SELECT rep_id, period_kind, period_start, stage_id, 0, 0, 0, 0, 0, COUNT(*), SUM(days),
-                    AVG(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN days END), SUM(fwd), 0
+                    AVG(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN days END),
+                    COUNT(DISTINCT CASE WHEN fwd = 1 THEN deal_id END), 0
                 FROM ranked
                 GROUP BY rep_id, period_kind, period_start, stage_id
                 UNION ALL

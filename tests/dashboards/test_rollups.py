@@ -144,3 +144,25 @@ def _reason():
     from tests.factories import LostReasonFactory
 
     return LostReasonFactory()
+
+
+def test_changing_the_time_zone_asks_for_a_rebuild(db):
+    from dashboards.models import Scope
+    from quotas.models import OrgSettings
+    from quotas.services import org_settings_save
+
+    settings_row = OrgSettings.load()
+    DirtyMark.objects.all().delete()
+    settings_row.time_zone = "Europe/Berlin"
+    org_settings_save(org_settings=settings_row)
+    assert DirtyMark.objects.filter(scope=Scope.ALL).exists()
+
+
+def test_saving_new_settings_over_the_saved_row_compares_with_it(db):
+    from dashboards.models import Scope
+    from quotas.models import OrgSettings
+
+    OrgSettings.objects.create(pk=1, fiscal_year_start_month=4)
+    DirtyMark.objects.all().delete()
+    OrgSettings(pk=1, fiscal_year_start_month=1).save()
+    assert DirtyMark.objects.filter(scope=Scope.ALL).exists()
