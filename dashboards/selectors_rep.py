@@ -159,7 +159,8 @@ class GoalHistory:
 
 def goal_history(*, rep: User, goals: list[ActivityGoal], today: date, periods: int = GOAL_HISTORY_PERIODS):
     """Each goal's progress in its current period and the ``periods - 1`` before it (counts from
-    ``ActivityDay``, targets after ramp for each period): two queries."""
+    ``ActivityDay``, targets after ramp for each period), never a period wholly before the goal
+    started: two queries."""
     if not goals:
         return []
     team_ids = {g.team_id for g in goals if g.team_id}
@@ -170,6 +171,8 @@ def goal_history(*, rep: User, goals: list[ActivityGoal], today: date, periods: 
         cursor = history.goal_period(goal, today)
         chain = [cursor]
         for _i in range(periods - 1):
+            if goal.starts_on and cursor.start <= goal.starts_on:
+                break  # the periods before would lie wholly before the goal started
             cursor = cursor.previous()
             chain.append(cursor)
         per_goal[goal.pk] = list(reversed(chain))

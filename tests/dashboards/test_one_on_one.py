@@ -438,3 +438,12 @@ def test_it_shows_a_rep_without_a_team_with_no_team_average(client_as, admin_use
     assert (f["calls"].rep, f["calls"].team) == (2, None)
     assert response.context["page"].team_trend == []
     assert "Not on a team: no team average." in response.content.decode()
+
+
+def test_goal_history_starts_with_the_goals_first_period(rep):
+    from dashboards.selectors_rep import goal_history
+
+    goal = ActivityGoal.objects.create(rep=rep, metric="call", frequency="week", target=5, starts_on=date(2026, 11, 10))
+    (row,) = goal_history(rep=rep, goals=[goal], today=date(2026, 11, 25))
+    # Weeks of 9, 16 and 23 November; the week of 2 November lies wholly before the goal.
+    assert [p.period.start for p in row.periods] == [date(2026, 11, 9), date(2026, 11, 16), date(2026, 11, 23)]
