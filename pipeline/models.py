@@ -338,7 +338,7 @@ class StageChange(models.Model):
             models.Index(fields=["to_stage", "day"]),
             models.Index(fields=["from_stage", "day"]),
             # The stale thresholds' median stays: an index-only scan on PostgreSQL.
-            models.Index(fields=["from_stage", "changed_at"], include=["from_entered_at"], name="stagechange_stay_idx"),
+            models.Index(fields=["from_stage", "changed_at", "from_entered_at"], name="stagechange_stay_idx"),
         ]
 
     def __str__(self):

@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='stagechange',
-            index=models.Index(fields=['from_stage', 'changed_at'], include=('from_entered_at',), name='stagechange_stay_idx'),
+            index=models.Index(fields=['from_stage', 'changed_at', 'from_entered_at'], name='stagechange_stay_idx'),
         ),
     ]
