@@ -169,19 +169,27 @@ def _ids(values) -> str:
     return ", ".join(str(int(value)) for value in sorted(set(values))) or "NULL"
 
 
-def _row_values(rows) -> str:
-    """Row-value literals: ``(5, '2026-03-02'), ...`` from ints, dates and period kinds."""
+def _in_values(columns: str, rows) -> str:
+    """``(columns) IN (VALUES ...)`` for the given key rows (ints, dates, period kinds), or a
+    false condition when there are none. A VALUES list, not a plain list: PostgreSQL hashes
+    it (a semi-join), where a plain list of row values becomes one OR per row, checked
+    against every source row."""
+    date_literal = "DATE '{}'" if connection.vendor == "postgresql" else "'{}'"
 
     def literal(value) -> str:
         if isinstance(value, int):
             return str(value)
         if isinstance(value, date):
-            return f"'{value.isoformat()}'"
+            return date_literal.format(value.isoformat())
         if value in KINDS:
             return f"'{value}'"
         raise ValueError(f"not a key value: {value!r}")
 
-    return ", ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in sorted(set(rows))) or "(NULL, NULL)"
+    rows = sorted(set(rows))
+    if not rows:
+        return "1 = 0"
+    values = ", ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in rows)
+    return f"({columns}) IN (VALUES {values})"
 
 
 def _rep_chunk(rep_ids: list[int]) -> Filter:
@@ -205,9 +213,9 @@ def _claimed_filter(activity_keys: set, pipeline_keys: set, quota_ids: set[int])
     }
     return Filter(
         reps=f"{{rep}} IN ({_ids(rep for rep, _ in pipeline_keys)})",
-        activity_days=f"({{rep}}, {{day}}) IN ({_row_values(activity_keys)})",
-        pipeline_days=f"({{rep}}, {{day}}) IN ({_row_values(pipeline_keys)})",
-        periods=f"({{rep}}, c.period_kind, c.period_start) IN ({_row_values(periods)})",
+        activity_days=_in_values("{rep}, {day}", activity_keys),
+        pipeline_days=_in_values("{rep}, {day}", pipeline_keys),
+        periods=_in_values("{rep}, c.period_kind, c.period_start", periods),
         quotas=f"{{q}}.id IN ({_ids(quota_ids | _quotas_touched(pipeline_keys, fiscal_start))})",
     )
 
