@@ -159,6 +159,7 @@ class Filter:
     pipeline_days: str
     periods: str
     quotas: str
+    calendar: str = "1 = 1"  # the calendar rows ``c`` those periods cover (lets the join start small)
 
 
 def _everything() -> Filter:
@@ -216,6 +217,7 @@ def _claimed_filter(activity_keys: set, pipeline_keys: set, quota_ids: set[int])
         activity_days=_in_values("{rep}, {day}", activity_keys),
         pipeline_days=_in_values("{rep}, {day}", pipeline_keys),
         periods=_in_values("{rep}, c.period_kind, c.period_start", periods),
+        calendar=_in_values("c.period_kind, c.period_start", {(kind, start) for _, kind, start in periods}),
         quotas=f"{{q}}.id IN ({_ids(quota_ids | _quotas_touched(pipeline_keys, fiscal_start))})",
     )
 
@@ -346,7 +348,13 @@ class StageTable(Table):
         following = "ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING"
         won, lost, open_ = StageKind.WON, StageKind.LOST, StageKind.OPEN
         sql = f"""
-            WITH h AS (
+            WITH cal AS MATERIALIZED (
+                -- The calendar rows of the periods to recompute, hashed once: joined first,
+                -- they keep PostgreSQL from probing the calendar for every history row.
+                SELECT c.day AS day, c.period_kind AS period_kind, c.period_start AS period_start
+                FROM {CAL} c WHERE {f.calendar}
+            ),
+            h AS (
                 SELECT sc.deal_id AS deal_id, d.owner_id AS rep_id, sc.to_stage_id AS stage_id, st.kind AS kind,
                     st."order" AS ord, sc.day AS day, sc.changed_at AS changed_at,
                     LEAD(st.kind) OVER w AS next_kind,
@@ -366,7 +374,7 @@ class StageTable(Table):
                     {_days_between("h.left_at", "h.changed_at")} AS days,
                     CASE WHEN h.next_kind = '{won}' OR (h.next_kind = '{open_}' AND h.next_ord > h.ord)
                         THEN 1 ELSE 0 END AS fwd
-                FROM h JOIN {CAL} c ON c.day = h.next_day
+                FROM h JOIN cal c ON c.day = h.next_day
                 WHERE h.left_at IS NOT NULL AND {k_s}
             ),
             ranked AS (
@@ -391,7 +399,7 @@ class StageTable(Table):
                         MAX(CASE WHEN h.next_kind = '{lost}' THEN 1 ELSE 0 END) AS to_lost,
                         MAX(CASE WHEN h.later_won = 1 THEN 1 ELSE 0 END) AS to_won,
                         MAX(CASE WHEN h.next_kind IS NULL AND h.kind = '{open_}' THEN 1 ELSE 0 END) AS sits
-                    FROM h JOIN {CAL} c ON c.day = h.day
+                    FROM h JOIN cal c ON c.day = h.day
                     WHERE {k_h}
                     GROUP BY h.deal_id, h.rep_id, c.period_kind, c.period_start, h.stage_id
                 ) e
@@ -411,7 +419,7 @@ class StageTable(Table):
                     FROM {ACT} a
                     WHERE a.deal_id IS NOT NULL AND a.deal_stage_id IS NOT NULL AND {reps_a}
                     GROUP BY a.owner_id, a.day, a.deal_stage_id
-                ) a JOIN {CAL} c ON c.day = a.day
+                ) a JOIN cal c ON c.day = a.day
                 WHERE {k_a}
                 GROUP BY a.rep_id, c.period_kind, c.period_start, a.stage_id
             ) u
