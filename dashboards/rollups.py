@@ -19,14 +19,15 @@ Safety under concurrency:
 - Rows of a key are deleted and re-inserted in the same transaction, so a
   figure that fell to zero disappears and a rerun gives the same rows.
 
-SQL here is the subset PostgreSQL and SQLite share (row values, window
-functions, ``INSERT ... SELECT ... ON CONFLICT``); the two differences (days
+SQL here is the subset PostgreSQL and SQLite share (row values, ``VALUES``
+lists, window functions, ``INSERT ... SELECT``); the two differences (days
 between two timestamps, a timestamp's local date) come from ``_days_between``
 and the backend's own ``datetime_cast_date_sql``.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -245,8 +246,9 @@ def _quotas_touched(pipeline_keys: set, fiscal_start: int) -> set[int]:
     return touched
 
 
-class Table:
-    """One dashboard table: its columns and the SELECT that computes them."""
+class Table(ABC):
+    """One dashboard table: its columns, the SELECT that computes them and the DELETE
+    that clears the same keys (both filtered by a ``Filter``)."""
 
     model: type
     key: tuple[str, ...]
@@ -256,21 +258,32 @@ class Table:
     def columns(self) -> tuple[str, ...]:
         return self.key + self.values
 
+    @abstractmethod
     def select(self, f: Filter) -> tuple[str, list]:
-        raise NotImplementedError  # pragma: no cover - each table defines it
+        """The rows for the keys of ``f``: key columns then values, in ``columns`` order."""
 
+    @abstractmethod
     def delete(self, f: Filter) -> tuple[str, list]:
-        raise NotImplementedError  # pragma: no cover
+        """Remove the stored rows for the keys of ``f``."""
 
 
-class ActivityTable(Table):
+class DayTable(Table):
+    """A table keyed by (rep, day), whose keys are those of the marks of ``scope``."""
+
+    scope: str
+
+    def _keys(self, f: Filter, rep: str, day: str) -> str:
+        return getattr(f, f"{self.scope}_days").format(rep=rep, day=day)
+
+    def delete(self, f):
+        return f"DELETE FROM {self.model._meta.db_table} WHERE {self._keys(f, 'rep_id', 'day')}", []
+
+
+class ActivityTable(DayTable):
     model = ActivityDay
     key = ("rep_id", "day", "kind")
     values = ("count", "minutes", "booked", "connected", "replied", "held", "positive")
     scope = Scope.ACTIVITY
-
-    def _keys(self, f: Filter, rep: str, day: str) -> str:
-        return getattr(f, f"{self.scope}_days").format(rep=rep, day=day)
 
     def select(self, f):
         by_day = self._keys(f, "a.owner_id", "a.day")
@@ -292,18 +305,12 @@ class ActivityTable(Table):
             ) s GROUP BY rep_id, day, kind"""
         return sql, []
 
-    def delete(self, f):
-        return f"DELETE FROM {self.model._meta.db_table} WHERE {self._keys(f, 'rep_id', 'day')}", []
 
-
-class ClosedTable(Table):
+class ClosedTable(DayTable):
     model = ClosedDay
     key = ("rep_id", "day", "won", "lead_source_id", "territory_id", "segment", "deal_type", "competitor_id")
     values = ("deals", "amount", "units", "cycle_days")
     scope = Scope.PIPELINE
-
-    def _keys(self, f: Filter, rep: str, day: str) -> str:
-        return getattr(f, f"{self.scope}_days").format(rep=rep, day=day)
 
     def select(self, f):
         where = self._keys(f, "d.owner_id", "d.closed_on")
@@ -319,9 +326,6 @@ class ClosedTable(Table):
         # The created date's SQL appears once per row in SUM; its parameters (SQLite's
         # time zone names) come first in the statement.
         return sql, list(created_params)
-
-    def delete(self, f):
-        return f"DELETE FROM {self.model._meta.db_table} WHERE {self._keys(f, 'rep_id', 'day')}", []
 
 
 class StageTable(Table):
@@ -497,15 +501,10 @@ def _write(table: Table, f: Filter, now) -> None:
     select, params = table.select(f)
     columns = ", ".join((*table.columns, "computed_at"))
     name = table.model._meta.db_table
-    insert = f"INSERT INTO {name} ({columns}) SELECT s.*, %s FROM ({select}) s WHERE 1 = 1"
-    if table is ATTAINMENT:
-        # Team quotas are shared by every member's refresh: upsert, so a quota
-        # recomputed by two refreshes one after the other keeps one row.
-        updates = ", ".join(f"{column} = excluded.{column}" for column in (*table.values, "computed_at"))
-        _run(f"{insert} ON CONFLICT (quota_id) DO UPDATE SET {updates}", [now, *params])
-        return
+    # Two refreshes never meet on a key: each holds the locks of its reps and teams
+    # (a team quota is its team's), and a rebuild holds them all.
     _run(*table.delete(f))
-    _run(insert, [now, *params])
+    _run(f"INSERT INTO {name} ({columns}) SELECT s.*, %s FROM ({select}) s", [now, *params])
 
 
 def _lock(namespace: int, ids) -> None:
@@ -674,10 +673,3 @@ def verify(*, chunk: int = VERIFY_CHUNK) -> list[str]:
                         f"{name} {dict(zip(table.key, key, strict=True))}: stored {have}, expected {want}"
                     )
     return differences
-
-
-def last_refreshed() -> object:
-    """When the dashboard tables were last written (the newest ``computed_at``)."""
-    stamps = [model.objects.aggregate(at=Max("computed_at"))["at"] for model in (ActivityDay, ClosedDay, StageRollup)]
-    stamps = [stamp for stamp in stamps if stamp]
-    return max(stamps) if stamps else None

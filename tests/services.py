@@ -33,9 +33,10 @@ class ServiceUnavailable(Exception):
 def unavailable(reason: str):
     """A real service is missing: skip on a developer machine that lacks it,
     fail where REQUIRE_SERVICES=1 (CI), so CI never runs less than it claims."""
-    if not require_services():
-        pytest.skip(reason)
-    pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    if require_services():
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    else:
+        pytest.skip(reason=f"{reason} (REQUIRE_SERVICES=1, as in CI, makes this a failure)")
 
 
 def free_port() -> int:
