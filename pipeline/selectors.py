@@ -5,27 +5,48 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from .models import Deal, Pipeline, Stage, StageChange, StageKind
 
 STALE_LOOKBACK_DAYS = 180
+# How long a process may keep the stage medians (seconds) when no stage change is added: a deleted
+# deal's stays leave the medians within this time at the latest. A new stage change anywhere
+# changes the cache key at once.
+MEDIANS_CACHE_SECONDS = 3600
 CLOSED_ON_BOARD_DAYS = 30
 
 
 def median_stays(*, stage_ids: Iterable[int], since: datetime) -> dict[int, float]:
     """Each stage's median days in stage over the completed stays that left it at or after ``since``
-    (METRICS.md "stale deal"), taken in the database in one query; stages without such stays are absent.
+    (METRICS.md "stale deal"), taken in the database; stages without such stays are absent.
 
     PostgreSQL: ``percentile_cont(0.5)`` over the ``(from_stage, changed_at)`` index (an index-only
     scan). Elsewhere: the middle one or two stays of each stage by window functions, averaged.
     Both give ``statistics.median`` of the stays (the mean of the two middle ones for an even count).
+
+    The medians read every stay of the window (tens of milliseconds for a large organisation), on
+    every board and dashboard, so they are cached under the newest stage change's id: one primary
+    key lookup a request, and the medians are taken again as soon as any deal moves. Stage changes
+    are only ever added; a deal deleted with its history leaves the cache within
+    ``MEDIANS_CACHE_SECONDS``.
     """
-    stage_ids = list(stage_ids)
+    stage_ids = sorted(set(stage_ids))
     if not stage_ids:
         return {}
+    newest = StageChange.objects.aggregate(newest=Max("pk"))["newest"]
+    key = f"stage-medians:{newest}:{since.isoformat()}:{','.join(map(str, stage_ids))}"
+    medians = cache.get(key)
+    if medians is None:
+        medians = _median_stays(stage_ids=stage_ids, since=since)
+        cache.set(key, medians, MEDIANS_CACHE_SECONDS)
+    return medians
+
+
+def _median_stays(*, stage_ids: list[int], since: datetime) -> dict[int, float]:
     table = StageChange._meta.db_table
     marks = ", ".join(["%s"] * len(stage_ids))
     where = f"sc.from_stage_id IN ({marks}) AND sc.changed_at >= %s AND sc.from_entered_at IS NOT NULL"
@@ -52,12 +73,15 @@ def median_stays(*, stage_ids: Iterable[int], since: datetime) -> dict[int, floa
 
 def thresholds_from(stages: Iterable[tuple[int, int | None]]) -> dict[int, float | None]:
     """Stale thresholds for ``(stage id, rotting days)`` pairs: the rotting days when set, else
-    2 x the stage's median stay of the last 180 days (``median_stays``, one query, only when some
-    stage has no rotting days), else None (never stale)."""
+    2 x the stage's median stay of the stays that ended since midnight 180 days ago (the
+    organisation's time zone; ``median_stays``, one query, only when some stage has no rotting
+    days), else None (never stale). The window starts at a midnight so that it moves once a day
+    and the medians can be cached."""
     thresholds: dict[int, float | None] = dict(stages)
     unset = [pk for pk, rotting in thresholds.items() if rotting is None]
     if unset:
-        since = timezone.now() - timedelta(days=STALE_LOOKBACK_DAYS)
+        midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        since = midnight - timedelta(days=STALE_LOOKBACK_DAYS)
         medians = median_stays(stage_ids=unset, since=since)
         for pk in unset:
             thresholds[pk] = 2 * medians[pk] if pk in medians else None

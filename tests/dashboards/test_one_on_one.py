@@ -420,11 +420,13 @@ def test_it_builds_the_page_in_a_fixed_number_of_queries(
     client.get(url(rep))
     with CaptureQueriesContext(connection) as small:
         client.get(url(rep))
+    expected = len(small.captured_queries)  # read now: the next request resets the query log
     _grow(team, data["pipeline"], 8)
-    with django_assert_num_queries(len(small.captured_queries)):
+    client.get(url(rep))  # the new stage changes: the stage medians are taken again
+    with django_assert_num_queries(expected):
         response = client.get(url(rep))
     assert response.context["page"].team_size == 10
-    assert len(small.captured_queries) <= 40
+    assert expected <= 40
 
 
 def test_it_shows_a_rep_without_a_team_with_no_team_average(client_as, admin_user, frozen):

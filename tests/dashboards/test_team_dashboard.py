@@ -536,5 +536,5 @@ def test_it_builds_the_page_in_the_same_number_of_queries_for_3_and_12_reps(
 def test_each_export_costs_a_few_queries(client_as, manager, team, month, django_assert_max_num_queries):
     _grow_team(team, month["pipeline"], 10)
     client = client_as(manager)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):  # a cold cache: the stage medians are taken too
         _csv(client.get(reverse("dashboards:team_export", args=["reps"])))

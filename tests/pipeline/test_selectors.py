@@ -82,3 +82,14 @@ def test_deal_timeline_gives_days_spent_in_the_stage_left(pipeline, rep):
     assert [r.to_stage.name for r in rows] == ["Lead", "Demo"]
     assert rows[0].stay is None
     assert rows[1].stay == timedelta(days=1.5)
+
+
+def test_stale_thresholds_are_cached_until_a_deal_moves(pipeline, rep, django_assert_num_queries):
+    demo = stage(pipeline, "Demo")
+    for days in (2, 4, 10):
+        _stay(pipeline, rep, "Demo", days, ago=5)
+    assert selectors.stage_stale_thresholds(pipeline=pipeline)[demo.pk] == pytest.approx(8)
+    with django_assert_num_queries(2):  # the stages and the newest stage change; the medians come from the cache
+        assert selectors.stage_stale_thresholds(pipeline=pipeline)[demo.pk] == pytest.approx(8)
+    _stay(pipeline, rep, "Demo", 20, ago=1)  # a new stay: median of 2, 4, 10, 20 is 7
+    assert selectors.stage_stale_thresholds(pipeline=pipeline)[demo.pk] == pytest.approx(14)
