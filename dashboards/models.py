@@ -88,7 +88,16 @@ class ActivityDay(models.Model):
     computed_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["rep", "day", "kind"], name="activity_day_unique")]
+        # Every measure is in the key's index (PostgreSQL: INCLUDE), so the pages' sums over a few
+        # reps and a range of days are index-only scans: rows of a rep's days lie together in the
+        # index, not scattered over the pages each refresh appended them to.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep", "day", "kind"],
+                include=["count", "minutes", "booked", "connected", "replied", "held", "positive", "computed_at"],
+                name="activity_day_unique",
+            )
+        ]
 
     def __str__(self):
         return f"{self.rep_id} {self.day} {self.kind}"
@@ -119,7 +128,26 @@ class ClosedDay(models.Model):
     computed_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["rep", "day"])]
+        # Covering, as ActivityDay's key (index-only scans on PostgreSQL).
+        indexes = [
+            models.Index(
+                fields=["rep", "day"],
+                include=[
+                    "won",
+                    "lead_source_id",
+                    "territory_id",
+                    "segment",
+                    "deal_type",
+                    "competitor_id",
+                    "deals",
+                    "amount",
+                    "units",
+                    "cycle_days",
+                    "computed_at",
+                ],
+                name="closed_day_rep_day",
+            )
+        ]
 
     def __str__(self):
         return f"{self.rep_id} {self.day} {'won' if self.won else 'lost'}"
@@ -155,8 +183,25 @@ class StageRollup(models.Model):
     computed_at = models.DateTimeField()
 
     class Meta:
+        # Covering, as ActivityDay's key (index-only scans on PostgreSQL).
         constraints = [
-            models.UniqueConstraint(fields=["rep", "period_kind", "period_start", "stage"], name="stage_rollup_unique")
+            models.UniqueConstraint(
+                fields=["rep", "period_kind", "period_start", "stage"],
+                include=[
+                    "entered",
+                    "advanced",
+                    "lost",
+                    "won",
+                    "still_open",
+                    "stays",
+                    "stay_days",
+                    "median_stay_days",
+                    "left_forward",
+                    "followups",
+                    "computed_at",
+                ],
+                name="stage_rollup_unique",
+            )
         ]
         indexes = [models.Index(fields=["period_kind", "period_start"])]
 

@@ -504,7 +504,10 @@ def _write(table: Table, f: Filter, now) -> None:
     # Two refreshes never meet on a key: each holds the locks of its reps and teams
     # (a team quota is its team's), and a rebuild holds them all.
     _run(*table.delete(f))
-    _run(f"INSERT INTO {name} ({columns}) SELECT s.*, %s FROM ({select}) s", [now, *params])
+    # In key order: the key's index (and the heap) are then written left to right, page after
+    # page, instead of at random places; a rebuild writes them several times faster.
+    order = ", ".join(str(position) for position in range(1, len(table.key) + 1))
+    _run(f"INSERT INTO {name} ({columns}) SELECT s.*, %s FROM ({select}) s ORDER BY {order}", [now, *params])
 
 
 def _lock(namespace: int, ids) -> None:
@@ -632,6 +635,19 @@ def rebuild(*, progress: Callable[[int, int], None] | None = None) -> None:
             progress(done, len(steps))
     for start in range(0, len(covered), BATCH):
         DirtyMark.objects.filter(pk__in=covered[start : start + BATCH]).delete()
+    _vacuum(TABLES)
+
+
+def _vacuum(tables) -> None:
+    """PostgreSQL, outside any transaction: ``VACUUM (ANALYZE)`` the rewritten tables, so that
+    the pages read them by index-only scans at once (a row written since the last vacuum is
+    read from the heap too) and the planner knows their new sizes. Autovacuum would get there,
+    but later. Inside a transaction (the tests) it is left to autovacuum."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM (ANALYZE) {table.model._meta.db_table}")
 
 
 def _normalise(value):
