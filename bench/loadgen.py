@@ -2,14 +2,19 @@
 own keep-alive connection, hitting one URL for a fixed time (or a fixed number of
 requests), with latency percentiles, throughput and errors.
 
-Closed loop, no think time: each client sends its next request as soon as the
+Closed loop. Without think time each client sends its next request as soon as the
 previous answer arrived, so ``clients`` is the number of requests in flight and
-the figures are those of a server kept busy. Only the standard library.
+the figures are those of a server kept saturated (latency is then about clients x
+service time / cores, whatever the page). With ``think`` seconds, each client waits
+a random 0.5 to 1.5 x ``think`` between an answer and its next request, as a person
+reading the page does (locust's ``between``): the figures are those ``clients``
+people working at once would see. Only the standard library.
 """
 
 from __future__ import annotations
 
 import http.client
+import random
 import re
 import threading
 import time
@@ -158,12 +163,15 @@ def run(
     max_requests: int | None = None,
     warmup: int = 2,
     expect: tuple[int, ...] = (200,),
+    think: float = 0.0,
+    seed: int = 1,
 ) -> Result:
     """Drive ``step`` from every session at once for ``seconds`` (or ``max_requests`` each).
 
     Each session first sends ``warmup`` unmeasured requests. A status outside
     ``expect`` or a network error counts as an error (a redirect to the login page
-    is one: the session was lost).
+    is one: the session was lost). ``think`` > 0: each client pauses a random 0.5 to
+    1.5 x ``think`` seconds after each answer (seeded, the same pauses on every run).
     """
     result = Result(name=name, clients=len(sessions))
     lock = threading.Lock()
@@ -175,7 +183,7 @@ def run(
 
     ready = threading.Barrier(len(sessions) + 1, action=start_clock)
 
-    def client(session: Session) -> None:
+    def client(session: Session, pauses: random.Random) -> None:
         for number in range(warmup):
             method, path, form, headers = step(session, -1 - number)
             try:
@@ -202,8 +210,13 @@ def run(
                 if status not in expect:
                     result.errors += 1
                     result.first_error = result.first_error or f"{method} {path}: HTTP {status}"
+            if think > 0:
+                time.sleep(min(think * pauses.uniform(0.5, 1.5), max(clock[1] - time.perf_counter(), 0.0)))
 
-    threads = [threading.Thread(target=client, args=(s,), daemon=True) for s in sessions]
+    threads = [
+        threading.Thread(target=client, args=(s, random.Random(seed * 1000 + n)), daemon=True)
+        for n, s in enumerate(sessions)
+    ]
     for thread in threads:
         thread.start()
     ready.wait()

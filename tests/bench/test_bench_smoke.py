@@ -81,6 +81,17 @@ def test_a_lost_session_counts_as_an_error(live_server):
     assert "HTTP 302" in result.first_error
 
 
+def test_think_time_spaces_each_clients_requests(live_server):
+    """With think time a client pauses 0.5 to 1.5 x ``think`` after each answer: over 1 s with
+    0.2 s pauses it sends at most 1 / 0.1 requests; without, it sends as fast as answers come."""
+    session = loadgen.Session(live_server.url)
+    paced = loadgen.run("paced", [session], loadgen.get("/accounts/login/"), seconds=1.0, warmup=0, think=0.2)
+    flat_out = loadgen.run("flat out", [session], loadgen.get("/accounts/login/"), seconds=1.0, warmup=0)
+
+    assert 2 <= paced.requests <= 11
+    assert flat_out.requests > paced.requests
+
+
 @pytest.mark.postgres
 def test_the_runner_runs_end_to_end_on_postgresql(test_database_url, tmp_path):
     """bench/run.py as `make bench` runs it, at the tiny scale, into a fresh database of the test cluster."""
@@ -96,6 +107,7 @@ def test_the_runner_runs_end_to_end_on_postgresql(test_database_url, tmp_path):
         env = {k: v for k, v in os.environ.items() if k not in ("TESTING", "DATABASE_URL")}
         command = [sys.executable, "bench/run.py", "--scale", "tiny", "--database", "postgres", "--quiet", "--smoke"]
         command += ["--database-url", f"{server}/{name}", "--seconds", "0.3", "--clients", "2", "--writes", "20"]
+        command += ["--think", "0.05"]
         command += ["--output", str(output)]
         finished = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
         assert finished.returncode == 0, finished.stderr[-3000:]
@@ -108,6 +120,8 @@ def test_the_runner_runs_end_to_end_on_postgresql(test_database_url, tmp_path):
     assert report["database"] == "postgresql"
     assert report["rebuild"]["ratio"] is not None
     assert report["pages"]["my_week"]["requests"] > 0
+    assert report["pages_users"]["my_week"]["requests"] > 0  # the run with think time, then the saturated one
+    assert "0.05 s think time" in finished.stdout and "saturated, no think time" in finished.stdout
     assert "Targets" in finished.stdout
     # As in production: the POSTs enqueue, a real Celery worker refreshes (eager only without redis-server).
     assert report["conn_max_age"] == 60
