@@ -129,7 +129,8 @@ class Activity(models.Model):
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         indexes = [
-            models.Index(fields=["owner", "day"]),
+            # A rep's activities by day; with the kind, the list's per-kind counts are an index-only scan.
+            models.Index(fields=["owner", "day", "kind"], name="activity_owner_day_kind_idx"),
             # Meetings booked: only meetings and demos are read by the day they were logged.
             models.Index(
                 fields=["owner", "created_day"], condition=Q(kind__in=sorted(MEETING_KINDS)), name="activity_booked_idx"

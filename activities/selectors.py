@@ -43,8 +43,9 @@ def activity_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Activity]:
 
 
 def kind_totals(queryset: QuerySet[Activity]) -> dict[str, int]:
-    """Activities of ``queryset`` per stored kind value (every row counted once); one GROUP BY query."""
-    return dict(queryset.order_by().values_list("kind").annotate(n=Count("pk")))
+    """Activities of ``queryset`` per stored kind value (every row counted once); one GROUP BY query.
+    ``COUNT(*)``, not of a column: PostgreSQL can then count from the (owner, day, kind) index alone."""
+    return dict(queryset.order_by().values_list("kind").annotate(n=Count("*")))
 
 
 def kind_counts(queryset: QuerySet[Activity], *, totals: dict[str, int] | None = None) -> list[tuple[str, str, int]]:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
     "DEBUG": "0",
@@ -48,6 +50,23 @@ def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
 def test_it_uses_sqlite_by_default_and_postgresql_when_database_url_is_set():
     assert _setting("settings.DATABASES['default']['ENGINE']", {}) == "django.db.backends.sqlite3"
     assert _setting("settings.DATABASES['default']['ENGINE']", PRODUCTION) == "django.db.backends.postgresql"
+
+
+def test_postgresql_connections_plan_for_data_in_memory_unless_told_otherwise():
+    options = "settings.DATABASES['default'].get('OPTIONS', {}).get('options')"
+    assert _setting(options, PRODUCTION) == "-c random_page_cost=1.1"
+    assert _setting(options, {**PRODUCTION, "PG_RANDOM_PAGE_COST": "2"}) == "-c random_page_cost=2"
+    assert _setting(options, {**PRODUCTION, "PG_RANDOM_PAGE_COST": ""}) is None
+    assert _setting(options, {}) is None  # SQLite
+
+
+@pytest.mark.postgres
+def test_the_postgresql_connection_gets_the_random_page_cost(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
 
 
 def test_it_runs_tasks_eagerly_without_redis():
