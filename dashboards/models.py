@@ -75,7 +75,8 @@ class ActivityDay(models.Model):
     their date (meetings booked).
     """
 
-    rep = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # No index of its own: the table's key index starts with the rep.
+    rep = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     day = models.DateField()
     kind = models.CharField(max_length=20)
     count = models.IntegerField(default=0)
@@ -113,7 +114,8 @@ class ClosedDay(models.Model):
     date in whole days (sales cycle length = cycle_days / deals, won only).
     """
 
-    rep = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # No index of its own: the table's key index starts with the rep.
+    rep = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     day = models.DateField()
     won = models.BooleanField()
     lead_source_id = models.IntegerField(null=True)
@@ -166,10 +168,14 @@ class StageRollup(models.Model):
     logged in the period while the deal sat in the stage.
     """
 
-    rep = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # No index of its own: the table's key index starts with the rep.
+    rep = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
     period_kind = models.CharField(max_length=8)
     period_start = models.DateField()
-    stage = models.ForeignKey("pipeline.Stage", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # Read and deleted by rep (the key index); a deleted stage's rows go by a scan, which is rare.
+    stage = models.ForeignKey(
+        "pipeline.Stage", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     entered = models.IntegerField(default=0)
     advanced = models.IntegerField(default=0)
     lost = models.IntegerField(default=0)
@@ -203,7 +209,6 @@ class StageRollup(models.Model):
                 name="stage_rollup_unique",
             )
         ]
-        indexes = [models.Index(fields=["period_kind", "period_start"])]
 
     def __str__(self):
         return f"{self.rep_id} {self.period_kind} {self.period_start} stage {self.stage_id}"
