@@ -351,6 +351,19 @@ class StageTable(Table):
         k_a = f.periods.format(rep="a.rep_id")
         following = "ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING"
         won, lost, open_ = StageKind.WON, StageKind.LOST, StageKind.OPEN
+        span = "BETWEEN (SELECT MIN(day) FROM cal) AND (SELECT MAX(day) FROM cal)"
+        deals, days = "", ""
+        if f.calendar != _everything().calendar:
+            # A refresh reads only what its periods need: the history of the deals with a
+            # change inside them (every figure of a period comes from a change in it: an
+            # entry, or the move that ended a stay; the window still sees each of those deals'
+            # whole history), and the follow-ups logged inside them. A rep's deal move then
+            # reads about a year of history, not all of it.
+            deals = (
+                f"AND sc.deal_id IN (SELECT w.deal_id FROM {CHANGE} w JOIN {DEAL} d2 ON d2.id = w.deal_id"
+                f" WHERE {f.reps.format(rep='d2.owner_id')} AND w.day {span})"
+            )
+            days = f"AND a.day {span}"
         sql = f"""
             WITH cal AS MATERIALIZED (
                 -- The calendar rows of the periods to recompute, hashed once: joined first,
@@ -369,7 +382,7 @@ class StageTable(Table):
                         ELSE -1 END) OVER (w {following}) AS later_rank,
                     MAX(CASE WHEN st.kind = '{won}' THEN 1 ELSE 0 END) OVER (w {following}) AS later_won
                 FROM {CHANGE} sc JOIN {DEAL} d ON d.id = sc.deal_id JOIN {STAGE} st ON st.id = sc.to_stage_id
-                WHERE {reps}
+                WHERE {reps} {deals}
                 WINDOW w AS (PARTITION BY sc.deal_id ORDER BY sc.changed_at, sc.id)
             ),
             stays AS (
@@ -421,7 +434,7 @@ class StageTable(Table):
                     -- Days first: the calendar join then sees one row per rep, day and stage.
                     SELECT a.owner_id AS rep_id, a.day AS day, a.deal_stage_id AS stage_id, COUNT(*) AS n
                     FROM {ACT} a
-                    WHERE a.deal_id IS NOT NULL AND a.deal_stage_id IS NOT NULL AND {reps_a}
+                    WHERE a.deal_id IS NOT NULL AND a.deal_stage_id IS NOT NULL AND {reps_a} {days}
                     GROUP BY a.owner_id, a.day, a.deal_stage_id
                 ) a JOIN cal c ON c.day = a.day
                 WHERE {k_a}
