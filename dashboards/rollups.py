@@ -365,13 +365,21 @@ class StageTable(Table):
                 f" WHERE {f.reps.format(rep='d2.owner_id')} AND w.day {span})"
             )
             days = f"AND a.day {span}"
+        if connection.vendor == "postgresql":
+            # The calendar rows of the periods to recompute, hashed once: joined first, they
+            # keep PostgreSQL from probing the calendar for every history row.
+            cal_cte = (
+                "cal AS MATERIALIZED (SELECT c.day AS day, c.period_kind AS period_kind,"
+                f" c.period_start AS period_start FROM {CAL} c WHERE {f.calendar}),"
+            )
+            cal = "cal"
+        else:
+            # SQLite joins the calendar table itself, through its (day, period) index: a
+            # materialised copy has no index, and it scanned the copy once per history row
+            # (a deal move's refresh took 270 ms instead of 40 at 20 reps).
+            cal_cte, cal = "", CAL
         sql = f"""
-            WITH cal AS MATERIALIZED (
-                -- The calendar rows of the periods to recompute, hashed once: joined first,
-                -- they keep PostgreSQL from probing the calendar for every history row.
-                SELECT c.day AS day, c.period_kind AS period_kind, c.period_start AS period_start
-                FROM {CAL} c WHERE {f.calendar}
-            ),
+            WITH {cal_cte}
             h AS (
                 SELECT sc.deal_id AS deal_id, d.owner_id AS rep_id, sc.to_stage_id AS stage_id, st.kind AS kind,
                     st."order" AS ord, sc.day AS day, sc.changed_at AS changed_at,
@@ -392,7 +400,7 @@ class StageTable(Table):
                     {_days_between("h.left_at", "h.changed_at")} AS days,
                     CASE WHEN h.next_kind = '{won}' OR (h.next_kind = '{open_}' AND h.next_ord > h.ord)
                         THEN 1 ELSE 0 END AS fwd
-                FROM h JOIN cal c ON c.day = h.next_day
+                FROM h JOIN {cal} c ON c.day = h.next_day
                 WHERE h.left_at IS NOT NULL AND {k_s}
             ),
             ranked AS (
@@ -417,7 +425,7 @@ class StageTable(Table):
                         MAX(CASE WHEN h.next_kind = '{lost}' THEN 1 ELSE 0 END) AS to_lost,
                         MAX(CASE WHEN h.later_won = 1 THEN 1 ELSE 0 END) AS to_won,
                         MAX(CASE WHEN h.next_kind IS NULL AND h.kind = '{open_}' THEN 1 ELSE 0 END) AS sits
-                    FROM h JOIN cal c ON c.day = h.day
+                    FROM h JOIN {cal} c ON c.day = h.day
                     WHERE {k_h}
                     GROUP BY h.deal_id, h.rep_id, c.period_kind, c.period_start, h.stage_id
                 ) e
@@ -437,7 +445,7 @@ class StageTable(Table):
                     FROM {ACT} a
                     WHERE a.deal_id IS NOT NULL AND a.deal_stage_id IS NOT NULL AND {reps_a} {days}
                     GROUP BY a.owner_id, a.day, a.deal_stage_id
-                ) a JOIN cal c ON c.day = a.day
+                ) a JOIN {cal} c ON c.day = a.day
                 WHERE {k_a}
                 GROUP BY a.rep_id, c.period_kind, c.period_start, a.stage_id
             ) u
