@@ -14,7 +14,6 @@ import pytest
 from tests import services
 
 _stack = ExitStack()
-_skip_reason: str | None = None
 
 
 def on_postgres() -> bool:
@@ -24,22 +23,16 @@ def on_postgres() -> bool:
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_load_initial_conftests(early_config, parser, args):
     # A wrapper runs before every plain implementation, pytest-django's included.
-    global _skip_reason
     if on_postgres():
         try:
             os.environ["DATABASE_URL"] = _stack.enter_context(services.postgres_server())
         except services.ServiceUnavailable as exc:
-            if services.require_services():
-                raise pytest.UsageError(f"REQUIRE_SERVICES=1 but {exc}") from exc
-            _skip_reason = f"PostgreSQL pass skipped: {exc}"
+            raise pytest.UsageError(f"the PostgreSQL pass needs PostgreSQL: {exc}; {services.INSTALL_HINT}") from exc
     return (yield)
 
 
 def pytest_collection_modifyitems(config, items):
-    if _skip_reason:
-        for item in items:
-            item.add_marker(pytest.mark.skip(reason=_skip_reason))
-    elif not on_postgres():
+    if not on_postgres():
         skip = pytest.mark.skip(reason="PostgreSQL-only; runs in the PostgreSQL pass (TEST_DATABASE=postgres)")
         for item in items:
             if "postgres" in item.keywords:

@@ -1,9 +1,9 @@
 """Start real services for tests: a throwaway PostgreSQL, a redis-server and a
 Celery worker, each on a free loopback port in a temporary folder.
 
-When a program is not installed, the caller skips with a clear reason; with
-REQUIRE_SERVICES=1 (set by CI) that skip becomes a failure, so CI never
-silently runs less than it claims.
+Every one of them is required: when a program is not installed, the test
+fails and says what to install (`.ci/run` installs all of them). A skipped
+test would check nothing.
 """
 
 import glob
@@ -22,21 +22,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def require_services() -> bool:
-    return os.environ.get("REQUIRE_SERVICES") == "1"
-
-
 class ServiceUnavailable(Exception):
     """A program a real-service test needs is not installed."""
 
 
+INSTALL_HINT = "install it (Debian: apt-get install redis-server chromium postgresql; .ci/run does this)"
+
+
 def unavailable(reason: str):
-    """A real service is missing: skip on a developer machine that lacks it,
-    fail where REQUIRE_SERVICES=1 (CI), so CI never runs less than it claims."""
-    if require_services():
-        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
-    else:
-        pytest.skip(reason=f"{reason} (REQUIRE_SERVICES=1, as in CI, makes this a failure)")
+    """A real service a test needs is missing: the test fails, saying what to install."""
+    pytest.fail(f"{reason}: {INSTALL_HINT}", pytrace=False)
 
 
 def free_port() -> int:

@@ -2,7 +2,7 @@
 against pytest-django's ``live_server``.
 
 Chromium and the playwright package are real services here: when either is
-missing the tests skip with a clear reason (and fail with REQUIRE_SERVICES=1).
+missing the tests fail and say what to install.
 """
 
 import os
