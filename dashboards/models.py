@@ -67,6 +67,25 @@ class PeriodDay(models.Model):
         return f"{self.period_kind} {self.period_start} ∋ {self.day}"
 
 
+# Each dashboard table's value columns, named once: the tables' covering indexes and the
+# rollup engine's statements (``rollups.py``) both use them.
+ACTIVITY_DAY_VALUES = ("count", "minutes", "booked", "connected", "replied", "held", "positive")
+CLOSED_DAY_SPLITS = ("won", "lead_source_id", "territory_id", "segment", "deal_type", "competitor_id")
+CLOSED_DAY_VALUES = ("deals", "amount", "units", "cycle_days")
+STAGE_ROLLUP_VALUES = (
+    "entered",
+    "advanced",
+    "lost",
+    "won",
+    "still_open",
+    "stays",
+    "stay_days",
+    "median_stay_days",
+    "left_forward",
+    "followups",
+)
+
+
 class ActivityDay(models.Model):
     """One rep's activities of one kind on one day (METRICS.md "Activity").
 
@@ -95,7 +114,7 @@ class ActivityDay(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["rep", "day", "kind"],
-                include=["count", "minutes", "booked", "connected", "replied", "held", "positive", "computed_at"],
+                include=[*ACTIVITY_DAY_VALUES, "computed_at"],
                 name="activity_day_unique",
             )
         ]
@@ -134,19 +153,7 @@ class ClosedDay(models.Model):
         indexes = [
             models.Index(
                 fields=["rep", "day"],
-                include=[
-                    "won",
-                    "lead_source_id",
-                    "territory_id",
-                    "segment",
-                    "deal_type",
-                    "competitor_id",
-                    "deals",
-                    "amount",
-                    "units",
-                    "cycle_days",
-                    "computed_at",
-                ],
+                include=[*CLOSED_DAY_SPLITS, *CLOSED_DAY_VALUES, "computed_at"],
                 name="closed_day_rep_day",
             )
         ]
@@ -193,19 +200,7 @@ class StageRollup(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["rep", "period_kind", "period_start", "stage"],
-                include=[
-                    "entered",
-                    "advanced",
-                    "lost",
-                    "won",
-                    "still_open",
-                    "stays",
-                    "stay_days",
-                    "median_stay_days",
-                    "left_forward",
-                    "followups",
-                    "computed_at",
-                ],
+                include=[*STAGE_ROLLUP_VALUES, "computed_at"],
                 name="stage_rollup_unique",
             )
         ]

@@ -45,7 +45,19 @@ from quotas.middleware import org_time_zone
 from quotas.models import OrgSettings, Quota
 from quotas.periods import KINDS, Period
 
-from .models import ActivityDay, Attainment, ClosedDay, DirtyMark, PeriodDay, Scope, StageRollup
+from .models import (
+    ACTIVITY_DAY_VALUES,
+    CLOSED_DAY_SPLITS,
+    CLOSED_DAY_VALUES,
+    STAGE_ROLLUP_VALUES,
+    ActivityDay,
+    Attainment,
+    ClosedDay,
+    DirtyMark,
+    PeriodDay,
+    Scope,
+    StageRollup,
+)
 
 BATCH = 2_000  # marks claimed per transaction
 VERIFY_CHUNK = 25  # reps compared at a time by verify
@@ -282,7 +294,7 @@ class DayTable(Table):
 class ActivityTable(DayTable):
     model = ActivityDay
     key = ("rep_id", "day", "kind")
-    values = ("count", "minutes", "booked", "connected", "replied", "held", "positive")
+    values = ACTIVITY_DAY_VALUES
     scope = Scope.ACTIVITY
 
     def select(self, f):
@@ -308,8 +320,8 @@ class ActivityTable(DayTable):
 
 class ClosedTable(DayTable):
     model = ClosedDay
-    key = ("rep_id", "day", "won", "lead_source_id", "territory_id", "segment", "deal_type", "competitor_id")
-    values = ("deals", "amount", "units", "cycle_days")
+    key = ("rep_id", "day", *CLOSED_DAY_SPLITS)
+    values = CLOSED_DAY_VALUES
     scope = Scope.PIPELINE
 
     def select(self, f):
@@ -331,18 +343,7 @@ class ClosedTable(DayTable):
 class StageTable(Table):
     model = StageRollup
     key = ("rep_id", "period_kind", "period_start", "stage_id")
-    values = (
-        "entered",
-        "advanced",
-        "lost",
-        "won",
-        "still_open",
-        "stays",
-        "stay_days",
-        "median_stay_days",
-        "left_forward",
-        "followups",
-    )
+    values = STAGE_ROLLUP_VALUES
 
     def select(self, f):
         reps = f.reps.format(rep="d.owner_id")

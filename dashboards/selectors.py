@@ -86,7 +86,7 @@ from pipeline.selectors import thresholds_from
 from quotas.models import ActivityGoal, Measure, OrgSettings, Quota
 from quotas.periods import Period
 
-from .models import ActivityDay, Attainment, ClosedDay, StageRollup
+from .models import STAGE_ROLLUP_VALUES, ActivityDay, Attainment, ClosedDay, StageRollup
 
 QUOTA_KINDS = ("month", "quarter", "year")
 MEASURE_ORDER = (Measure.REVENUE, Measure.WON_DEALS, Measure.UNITS)
@@ -815,22 +815,16 @@ def _stage_rank(stage: Stage) -> int:
     return {StageKind.OPEN: 0, StageKind.WON: 1, StageKind.LOST: 2}.get(stage.kind, 3)
 
 
+# Every stage figure but the median adds up across reps (a median does not).
+ADDITIVE_STAGE_VALUES = tuple(name for name in STAGE_ROLLUP_VALUES if name != "median_stay_days")
+
+
 def stage_totals(rows: list[StageFigures]) -> list[StageFigures]:
     """The team's figures per stage: the reps' stage sums added up, in the same order."""
     totals: dict[int, StageFigures] = {}
     for row in rows:
         total = totals.setdefault(row.stage.pk, StageFigures(stage=row.stage))
-        for name in (
-            "entered",
-            "advanced",
-            "lost",
-            "won",
-            "still_open",
-            "stays",
-            "stay_days",
-            "left_forward",
-            "followups",
-        ):
+        for name in ADDITIVE_STAGE_VALUES:
             setattr(total, name, getattr(total, name) + getattr(row, name))
         total.computed_at = last_refreshed(total.computed_at, row.computed_at)
     return list(totals.values())
