@@ -424,6 +424,8 @@ def gunicorn(database_url: str, *, workers: int, smoke: bool = False, redis_url:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
+        # As docker-compose.yml: with Redis, the cache is a Redis database of its own.
+        "CACHE_URL": redis_url.rsplit("/", 1)[0] + "/1" if redis_url else "locmemcache://",
         "CONN_MAX_AGE": str(conn_max_age),
         "STATIC_ROOT": str(folder / "static"),
         "LOG_LEVEL": "WARNING",

@@ -9,13 +9,14 @@ deal or close date leaves no stale row behind.
 
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
-from accounts.models import Territory, User
+from accounts.models import Team, Territory, User
 from activities.models import Activity
 from activities.signals import activities_created
-from pipeline.models import Company, Deal, Stage, StageChange, StageKind
+from pipeline.models import Company, Competitor, Deal, LeadSource, LostReason, Pipeline, Stage, StageChange, StageKind
 from pipeline.signals import stages_reordered
-from quotas.models import OrgSettings, Quota
+from quotas.models import ActivityGoal, OrgSettings, Quota
 
+from . import figure_cache
 from .marks import mark_all, mark_days, mark_quotas
 from .models import Scope
 
@@ -167,6 +168,32 @@ def user_post_save(sender, instance, **kwargs):
         mark_quotas(Quota.objects.filter(team_id__in=teams).values_list("pk", flat=True))
 
 
+# --- what the pages read beside the dashboard tables ---------------------------------------
+
+# Read live by the dashboards (names, scopes, plans, stale rules, currency): a change to any
+# of them expires every cached figure. Activities, deals and stage history are not here:
+# what pages show of them comes from the dashboard tables or from the live open pipeline.
+LIVE_SETTINGS = (
+    User,
+    Team,
+    Territory,
+    Pipeline,
+    Stage,
+    LeadSource,
+    Competitor,
+    LostReason,
+    OrgSettings,
+    Quota,
+    ActivityGoal,
+)
+
+
+def settings_changed(sender, update_fields=None, **kwargs):
+    if sender is User and update_fields is not None and set(update_fields) <= {"last_login"}:
+        return  # signing in changes nothing a page shows
+    figure_cache.bump_organisation()
+
+
 def connect() -> None:
     receivers = [
         (pre_save, activity_pre_save, Activity),
@@ -191,3 +218,7 @@ def connect() -> None:
     ]
     for signal, receiver, sender in receivers:
         signal.connect(receiver, sender=sender, weak=False, dispatch_uid=f"rollups-{receiver.__name__}")
+    for model in LIVE_SETTINGS:
+        for signal in (post_save, post_delete):
+            signal.connect(settings_changed, sender=model, weak=False, dispatch_uid=f"figures-{model.__name__}")
+    stages_reordered.connect(settings_changed, weak=False, dispatch_uid="figures-stages-reordered")

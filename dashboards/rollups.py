@@ -45,6 +45,7 @@ from quotas.middleware import org_time_zone
 from quotas.models import OrgSettings, Quota
 from quotas.periods import KINDS, Period
 
+from . import figure_cache
 from .models import (
     ACTIVITY_DAY_VALUES,
     CLOSED_DAY_SPLITS,
@@ -599,6 +600,11 @@ def _refresh_claimed(token: str) -> None:
         _write(STAGES, f, now)
     if pipeline_keys or quota_ids:
         _write(ATTAINMENT, f, now)
+    # Last, so the version rows are held only for the commit: the pages' cached figures
+    # of these reps (of everyone, for a quota: a team's total shows its team quota) expire.
+    figure_cache.bump({rep for rep, _ in activity_keys | pipeline_keys})
+    if quota_ids:
+        figure_cache.bump_organisation()
 
 
 def drain(*, batch: int = BATCH) -> int:
@@ -654,6 +660,7 @@ def rebuild(*, progress: Callable[[int, int], None] | None = None) -> None:
             else:
                 _run(f"DELETE FROM {table.model._meta.db_table}", [])
                 _write(table, _everything(), timezone.now())
+            figure_cache.bump_organisation()
         if progress:
             progress(done, len(steps))
     for start in range(0, len(covered), BATCH):

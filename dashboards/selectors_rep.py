@@ -710,7 +710,37 @@ class OneOnOnePage:
         return previous.snapshot if previous is not None and previous.snapshot else None
 
 
-def one_on_one_page(*, rep: User, viewer: User, date_range, today: date, now: datetime) -> OneOnOnePage:
+@dataclass
+class OneOnOneLive:
+    """What a one-on-one page reads from the domain tables on every request (never cached):
+    the team it compares with, the open pipeline of each of them, the rep's stale deals and
+    the viewer's notes."""
+
+    members: list[User]
+    people: list[User]
+    thresholds: dict[int, float | None]
+    pipeline: dict[int, dict]
+    stale: list[Deal]
+    keeping: Keeping | None
+
+
+def one_on_one_live(*, rep: User, viewer: User, now: datetime) -> OneOnOneLive:
+    members = team_reps_of(rep)
+    people = members if any(m.pk == rep.pk for m in members) else [*members, rep]
+    thresholds = selectors.stale_thresholds()  # read once for the figures and the stale deals
+    return OneOnOneLive(
+        members=members,
+        people=people,
+        thresholds=thresholds,
+        pipeline=selectors.open_pipeline_by_rep(rep_ids=[p.pk for p in people], now=now, thresholds=thresholds),
+        stale=stale_deals(owner_ids=[rep.pk], now=now, thresholds=thresholds),
+        keeping=None if viewer.is_rep else keeping(rep=rep, viewer=viewer),
+    )
+
+
+def one_on_one_page(
+    *, rep: User, viewer: User, date_range, today: date, now: datetime, live: OneOnOneLive | None = None
+) -> OneOnOnePage:
     """Everything on a rep's one-on-one page for ``date_range``: the rep's figures against the team
     average (``selectors.rep_rows`` / ``team_total`` / ``team_average``: each count and amount of the
     team divided by its reps, ratios of the team's sums), 12-week trends for both, stage conversion and
@@ -718,18 +748,17 @@ def one_on_one_page(*, rep: User, viewer: User, date_range, today: date, now: da
     periods, quota and reverse funnel, and, for a manager or admin, the private notes. A fixed number
     of queries whatever the data size."""
     org = OrgSettings.load()
-    members = team_reps_of(rep)
-    people = members if any(m.pk == rep.pk for m in members) else [*members, rep]
-    thresholds = selectors.stale_thresholds()  # read once for the figures and the stale deals
+    live = live or one_on_one_live(rep=rep, viewer=viewer, now=now)
+    members, people = live.members, live.people
     rows = selectors.rep_rows(
-        reps=people, start=date_range.start, end=date_range.end, today=today, thresholds=thresholds
+        reps=people, start=date_range.start, end=date_range.end, today=today, pipeline=live.pipeline
     )
     rep_row = next(row for row in rows if row.rep.pk == rep.pk)
     member_ids = {m.pk for m in members}
     member_rows = [row for row in rows if row.rep.pk in member_ids]
     average = selectors.team_average(selectors.team_total(member_rows)) if member_rows else None
 
-    kept = None if viewer.is_rep else keeping(rep=rep, viewer=viewer)
+    kept = live.keeping
     snapshot = (kept.previous.snapshot or {}) if kept and kept.previous else {}
     previous = snapshot.get("figures", {})
     figures = [
@@ -779,7 +808,7 @@ def one_on_one_page(*, rep: User, viewer: User, date_range, today: date, now: da
         team_trend=team_trend,
         stages=stages,
         stage_is_weekly_sum=kind is None,
-        stale=stale_deals(owner_ids=[rep.pk], now=now, thresholds=thresholds),
+        stale=live.stale,
         goals=goals,
         quotas=quotas,
         rates=rates,

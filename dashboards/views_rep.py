@@ -20,6 +20,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,7 +28,7 @@ from accounts.models import Role, Team, User
 from quotas.models import OrgSettings
 from salestracker.csvio import csv_response
 
-from . import selectors_rep, services
+from . import figure_cache, selectors_rep, services
 from .charts import Chart, Series
 from .forms import ActionItemDoneForm, ActionItemForm, NotesForm
 from .models import ActionItem, OneOnOne
@@ -257,18 +258,37 @@ def _trend_charts(page) -> list[Chart]:
 
 
 def _one_on_one_context(request, rep, *, notes_form=None, action_form=None) -> dict:
-    today = timezone.localdate()
+    today, now = timezone.localdate(), timezone.now()
     period_form, date_range = _date_range(request, today)
-    page = selectors_rep.one_on_one_page(
-        rep=rep, viewer=request.user, date_range=date_range, today=today, now=timezone.now()
+    live = selectors_rep.one_on_one_live(rep=rep, viewer=request.user, now=now)
+    keeping = live.keeping
+    previous = keeping.previous if keeping else None
+    # The figures are computed on first use, inside the template's cached fragment: a
+    # cache hit reads none of them (figure_cache). Notes and stale deals are always live.
+    page = SimpleLazyObject(
+        lambda: selectors_rep.one_on_one_page(
+            rep=rep, viewer=request.user, date_range=date_range, today=today, now=now, live=live
+        )
     )
-    keeping = page.keeping
+    figures_key = figure_cache.figures_key(
+        "one-on-one",
+        request=request,
+        rep_ids=[person.pk for person in live.people],
+        live=sorted(live.pipeline.items()),
+        scope=(rep.pk, request.user.is_rep, previous and previous.pk, date_range),
+    )
     return {
         "page": page,
         "rep": rep,
+        "date_range": date_range,
+        "team_size": len(live.members),
+        "stale": live.stale,
+        "snapshot": previous.snapshot if previous is not None else None,
+        "figures_key": figures_key,
+        "figures_timeout": figure_cache.TIMEOUT,
         "period_form": period_form,
         "period_query": _period_query(request),
-        "charts": _trend_charts(page),
+        "charts": SimpleLazyObject(lambda: _trend_charts(page)),
         "keeping": keeping,
         "notes_form": notes_form
         or NotesForm(initial={"notes": keeping.current.notes if keeping and keeping.current else ""}),

@@ -13,6 +13,7 @@ from functools import cached_property
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -21,7 +22,7 @@ from accounts.permissions import manager_required
 from quotas.models import Measure, OrgSettings
 from salestracker.csvio import csv_response
 
-from . import selectors
+from . import figure_cache, selectors
 from .charts import Chart, Series
 from .periods import DateRange, PeriodForm
 
@@ -73,6 +74,20 @@ class TeamDashboard:
         )
 
     @cached_property
+    def pipeline(self) -> dict[int, dict]:
+        return selectors.open_pipeline_by_rep(rep_ids=[rep.pk for rep in self.reps], now=timezone.now())
+
+    def figures_key(self, request) -> str:
+        """The key the page's figures are cached under: read before any of them is."""
+        return figure_cache.figures_key(
+            "team",
+            request=request,
+            rep_ids=[rep.pk for rep in self.reps],
+            live=sorted(self.pipeline.items()),
+            scope=(self.team and self.team.pk, sorted(self.team_ids), self.range, self.fiscal_start),
+        )
+
+    @cached_property
     def rows(self) -> list[selectors.RepFigures]:
         return selectors.rep_rows(
             reps=self.reps,
@@ -80,6 +95,7 @@ class TeamDashboard:
             end=self.range.end,
             today=self.today,
             fiscal_start=self.fiscal_start,
+            pipeline=self.pipeline,
         )
 
     @cached_property
@@ -273,15 +289,25 @@ def _charts(dashboard: TeamDashboard, points: list[selectors.TrendPoint], unit: 
 # --- the page ---------------------------------------------------------------------------------
 
 
+def _last_refreshed(dashboard: TeamDashboard, points: list[selectors.TrendPoint]):
+    return selectors.last_refreshed(
+        dashboard.total.computed_at,
+        dashboard.split.computed_at,
+        points[0].computed_at if points else None,
+        *(s["total"].computed_at for f in dashboard.funnels for s in f["stages"]),
+    )
+
+
 @manager_required
 def team(request):
     dashboard, form = _dashboard(request)
     unit = _trend_unit(request)
     sort = request.GET.get("sort", "name")
     descending = request.GET.get("dir", "desc" if sort != "name" else "asc") == "desc"
-    rows = selectors.sort_rows(dashboard.rows, by=sort, descending=descending)
-    points = dashboard.trend(unit)
-    charts = _charts(dashboard, points, unit)
+    # The figures are computed on first use, inside the template's cached fragment: a
+    # cache hit reads none of them (figure_cache).
+    figures_key = dashboard.figures_key(request)
+    points = SimpleLazyObject(lambda: dashboard.trend(unit))
     query = request.GET.copy()
     for key in ("sort", "dir"):
         query.pop(key, None)
@@ -291,23 +317,20 @@ def team(request):
     context = {
         "dashboard": dashboard,
         "form": form,
-        "rows": rows,
-        "total": dashboard.total,
+        "figures_key": figures_key,
+        "figures_timeout": figure_cache.TIMEOUT,
+        "rows": SimpleLazyObject(lambda: selectors.sort_rows(dashboard.rows, by=sort, descending=descending)),
+        "total": SimpleLazyObject(lambda: dashboard.total),
         "sort": sort,
         "descending": descending,
         "sort_query": query.urlencode(),
         "query": request.GET.urlencode(),
         "unit": unit,
-        "charts": charts,
-        "leaderboards": dashboard.leaderboards(),
+        "charts": SimpleLazyObject(lambda: _charts(dashboard, points, unit)),
+        "leaderboards": SimpleLazyObject(dashboard.leaderboards),
         "trend_query": f"{trend_query}&" if trend_query else "",
-        "measure_label": dict(Measure.choices).get(dashboard.total.quota_measure, ""),
-        "last_refreshed": selectors.last_refreshed(
-            dashboard.total.computed_at,
-            dashboard.split.computed_at,
-            points[0].computed_at if points else None,
-            *(s["total"].computed_at for f in dashboard.funnels for s in f["stages"]),
-        ),
+        "measure_label": SimpleLazyObject(lambda: dict(Measure.choices).get(dashboard.total.quota_measure, "")),
+        "last_refreshed": SimpleLazyObject(lambda: _last_refreshed(dashboard, points)),
     }
     template = "dashboards/team.html"
     if request.htmx and request.htmx.target == "dashboard":

@@ -171,6 +171,12 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="salestracker@localhost")
 
+# Cache: the dashboards' rendered figures (dashboards/figure_cache.py, exact keys, so any
+# backend is correct), the stale thresholds and the organisation's time zone. Per process
+# by default; a Redis database of its own in production, shared by every worker (not the
+# broker's: clearing the cache must not drop queued tasks).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 # Celery: a Redis broker in production; in the embedded default (no REDIS_URL)
 # tasks run eagerly, in-process, right after the request's commit.
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -19,7 +19,11 @@ PRODUCTION = {
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CACHE_URL"}
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -94,3 +98,13 @@ def test_it_collects_static_files_including_the_front_end_packages(tmp_path):
         "css/app.css",
     ):
         assert path in manifest
+
+
+def test_the_cache_is_per_process_by_default_and_redis_when_cache_url_says_so():
+    backend = "[settings.CACHES['default']['BACKEND'], settings.CACHES['default'].get('LOCATION')]"
+    assert _setting(backend, {})[0] == "django.core.cache.backends.locmem.LocMemCache"
+    redis = {**PRODUCTION, "CACHE_URL": "redis://redis.example.com:6379/1"}
+    assert _setting(backend, redis) == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://redis.example.com:6379/1",
+    ]

@@ -1,0 +1,83 @@
+"""Rendered dashboard figures, cached under a key that changes whenever any of them could.
+
+A dashboard page costs 60-200 ms of Python and template rendering even when its SQL is a
+few milliseconds, and a manager reloads the same figures again and again between two
+changes. The figure sections of a page are therefore cached (Django's ``{% cache %}``
+tag) under ``figures_key``, built from everything they are computed from:
+
+- the dashboard tables, which only a refresh or a rebuild rewrites: each refresh moves
+  the ``FigureVersion`` of every rep it recomputed, in its own transaction; a rebuild
+  and a quota refresh move the organisation's version;
+- what the pages read live beside them (people and teams, quotas, goals, stages and
+  pipelines, lead sources and the other named lists, territories, the organisation's
+  settings): any save or delete moves the organisation's version (``receivers``);
+- the open pipeline and its stale deals, which change by the minute: read on every
+  request (one query) and made part of the key;
+- what the request asks for: the page, its query string, the viewer's role and
+  scope, the language, the time zone and today.
+
+So a stale figure is never served: the time-out only frees memory. The versions are
+read before any figure is, so figures computed while a refresh commits are stored
+under the older key, which no later request asks for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from django.db import connection
+from django.utils import timezone, translation
+
+from .models import FigureVersion
+
+# How long an unread fragment stays in the cache. Only memory: the key is exact.
+TIMEOUT = 24 * 60 * 60
+
+
+def bump(ids: Iterable[int]) -> None:
+    """Move the versions of ``ids`` (rep ids, or ``FigureVersion.ORGANISATION``), in the
+    caller's transaction. In id order, so two bumps never wait on each other in a circle."""
+    ids = sorted({int(pk) for pk in ids if pk is not None})
+    if not ids:
+        return
+    table = FigureVersion._meta.db_table
+    rows = ", ".join(["(%s, 1)"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, version) VALUES {rows} "
+            f"ON CONFLICT (id) DO UPDATE SET version = {table}.version + 1",
+            ids,
+        )
+
+
+def bump_organisation() -> None:
+    bump([FigureVersion.ORGANISATION])
+
+
+def versions(rep_ids: Iterable[int]) -> list[tuple[int, int]]:
+    """The organisation's version and each rep's that has one, in one query."""
+    ids = [FigureVersion.ORGANISATION, *rep_ids]
+    return sorted(FigureVersion.objects.filter(pk__in=ids).values_list("pk", "version"))
+
+
+def figures_key(page: str, *, request, rep_ids: Iterable[int], live, scope=()) -> str:
+    """The cache key of one page's figures (see the module docstring).
+
+    ``live``: the figures read live on every request (the open pipeline); ``scope``:
+    whatever else picks what the page shows (the team, the rep).
+    """
+    rep_ids = sorted(rep_ids)
+    parts = (
+        page,
+        versions(rep_ids),
+        rep_ids,
+        live,
+        scope,
+        sorted(request.GET.lists()),
+        request.user.is_admin,
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        timezone.localdate(),
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
