@@ -188,9 +188,16 @@ LIVE_SETTINGS = (
 )
 
 
-def settings_changed(sender, update_fields=None, **kwargs):
+def _defaults_only(instance) -> bool:
+    fields = [f for f in instance._meta.concrete_fields if not f.primary_key]
+    return all(getattr(instance, f.attname) == f.get_default() for f in fields)
+
+
+def settings_changed(sender, instance=None, created=False, update_fields=None, **kwargs):
     if sender is User and update_fields is not None and set(update_fields) <= {"last_login"}:
         return  # signing in changes nothing a page shows
+    if sender is OrgSettings and created and _defaults_only(instance):
+        return  # the first read stores the defaults that applied already
     figure_cache.bump_organisation()
 
 
