@@ -24,6 +24,7 @@ under the older key, which no later request asks for.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable
 
 from django.db import connection
@@ -37,17 +38,24 @@ TIMEOUT = 24 * 60 * 60
 
 def bump(ids: Iterable[int]) -> None:
     """Move the versions of ``ids`` (rep ids, or ``FigureVersion.ORGANISATION``), in the
-    caller's transaction. In id order, so two bumps never wait on each other in a circle."""
+    caller's transaction. In id order, so two bumps never wait on each other in a circle.
+
+    A version is the clock in microseconds, or one more than before if that is larger:
+    it only ever grows, and never comes back after the table is emptied or a backup is
+    restored while the cache lives on (a plain counter would start again and meet keys
+    cached before)."""
     ids = sorted({int(pk) for pk in ids if pk is not None})
     if not ids:
         return
     table = FigureVersion._meta.db_table
-    rows = ", ".join(["(%s, 1)"] * len(ids))
+    larger = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    now = time.time_ns() // 1000
+    rows = ", ".join(["(%s, %s)"] * len(ids))
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (id, version) VALUES {rows} "
-            f"ON CONFLICT (id) DO UPDATE SET version = {table}.version + 1",
-            ids,
+            f"ON CONFLICT (id) DO UPDATE SET version = {larger}({table}.version + 1, excluded.version)",
+            [value for pk in ids for value in (pk, now)],
         )
 
 

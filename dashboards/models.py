@@ -303,13 +303,13 @@ class ActionItem(models.Model):
 
 
 class FigureVersion(models.Model):
-    """A counter per rep (``id`` = the rep's id) that moves whenever that rep's dashboard
+    """A version per rep (``id`` = the rep's id) that grows whenever that rep's dashboard
     rows are recomputed, and one for the whole organisation (``id`` = 0) that moves on a
     rebuild and on any change to what the pages read beside the rollups (people, teams,
     quotas, goals, stages, names, settings). Rendered figures are cached under the
-    versions they were computed from (``dashboards.figure_cache``), so a moved counter
+    versions they were computed from (``dashboards.figure_cache``), so a moved version
     is a new key: a stale figure is never served. No foreign key: a deleted rep's
-    counter is harmless and a bump never waits for the user row."""
+    version is harmless and a bump never waits for the user row."""
 
     ORGANISATION = 0
 

@@ -704,11 +704,6 @@ class OneOnOnePage:
     keeping: Keeping | None
     refreshed_at: datetime | None
 
-    @property
-    def previous_snapshot(self) -> dict | None:
-        previous = self.keeping.previous if self.keeping else None
-        return previous.snapshot if previous is not None and previous.snapshot else None
-
 
 @dataclass
 class OneOnOneLive:
@@ -718,7 +713,6 @@ class OneOnOneLive:
 
     members: list[User]
     people: list[User]
-    thresholds: dict[int, float | None]
     pipeline: dict[int, dict]
     stale: list[Deal]
     keeping: Keeping | None
@@ -731,7 +725,6 @@ def one_on_one_live(*, rep: User, viewer: User, now: datetime) -> OneOnOneLive:
     return OneOnOneLive(
         members=members,
         people=people,
-        thresholds=thresholds,
         pipeline=selectors.open_pipeline_by_rep(rep_ids=[p.pk for p in people], now=now, thresholds=thresholds),
         stale=stale_deals(owner_ids=[rep.pk], now=now, thresholds=thresholds),
         keeping=None if viewer.is_rep else keeping(rep=rep, viewer=viewer),
