@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,6 +18,7 @@ from django_htmx.http import trigger_client_event
 
 from salestracker.csvio import csv_response
 from salestracker.forms import add_service_errors
+from salestracker.links import with_links
 
 from . import selectors, services
 from .forms import ActivityFilterForm, ActivityForm, MeetingMarkForm
@@ -31,9 +31,6 @@ PANEL_AUTO_ID = "ql-%s"
 LIST_ON_PAGE_HEADER = "X-Activity-List"
 
 
-# A row's links are reversed once per page with this id in place of the row's, then filled in:
-# ~150 ``{% url %}`` calls a page were a third of its rendering.
-_ROW_ID = 2147483647
 _ROW_LINKS = {
     "row_edit_url": ("activities:edit", "pk"),
     "row_delete_url": ("activities:delete", "pk"),
@@ -47,17 +44,12 @@ def with_row_fields(activities) -> list[Activity]:
     """The activities with what a list row shows precomputed: ``row_kind`` and ``row_outcome`` (the
     choices' labels, as ``get_kind_display`` gives them) and the row's links (``row_edit_url``, ...;
     None when the activity has no such link). Same output as reversing and looking up each row."""
-    activities = list(activities)
-    patterns = {attr: (reverse(name, args=[_ROW_ID]), field) for attr, (name, field) in _ROW_LINKS.items()}
+    activities = with_links(activities, _ROW_LINKS)
     kinds = dict(Activity._meta.get_field("kind").flatchoices)
     outcomes = dict(Activity._meta.get_field("outcome").flatchoices)
-    marker = str(_ROW_ID)
     for activity in activities:
         activity.row_kind = kinds.get(activity.kind, activity.kind)
         activity.row_outcome = outcomes.get(activity.outcome, activity.outcome)
-        for attr, (pattern, field) in patterns.items():
-            value = getattr(activity, field)
-            setattr(activity, attr, pattern.replace(marker, str(value)) if value is not None else None)
     return activities
 
 
@@ -139,15 +131,15 @@ def _filtered(request):
 @require_GET
 def activity_list(request):
     search, activities = _filtered(request)
-    totals = selectors.kind_totals(activities)
+    totals = selectors.kind_totals(user=request.user, filters=search.selected())
     paginator = Paginator(activities, PAGE_SIZE)
-    paginator.count = sum(totals.values())  # the GROUP BY counted every row: no separate COUNT(*)
+    paginator.count = sum(totals.values())  # every row counted once: no separate COUNT(*)
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = with_row_fields(page.object_list)
     return render(
         request,
         "activities/list.html",
-        {"search": search, "page": page, "counts": selectors.kind_counts(activities, totals=totals)},
+        {"search": search, "page": page, "counts": selectors.kind_counts(totals)},
     )
 
 

@@ -5,7 +5,8 @@ Every view starts with its access helper: a deal the user may not see is a
 ``services``, reads through ``selectors`` and the scoped querysets.
 """
 
-from urllib.parse import urlencode, urlsplit
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import quote, urlencode, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,11 +19,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from activities import selectors as activity_selectors
 from salestracker.csvio import csv_response
 from salestracker.forms import add_service_errors
+from salestracker.links import with_links
 
 from . import selectors, services
 from .forms import BoardFilterForm, DealCreateForm, DealFilterForm, DealForm, DealMoveForm
@@ -252,9 +255,31 @@ def _board_context(request, *, pipeline, filter_data) -> dict:
     selected = filters.selected()
     query = urlencode({name: value.pk for name, value in selected.items()})
     board_url = reverse("pipeline:pipeline_board", args=[pipeline.pk]) + (f"?{query}" if query else "")
+    columns = selectors.board_columns(pipeline=pipeline, user=request.user, **selected)
+    for column in columns:
+        _with_card_fields(column.deals)
     return {
         "pipeline": pipeline,
         "filters": filters,
-        "columns": selectors.board_columns(pipeline=pipeline, user=request.user, **selected),
+        "columns": columns,
         "board_url": board_url,
+        # Each card's "Move" link comes back to this board, filters included.
+        "move_next": quote(board_url, safe="/"),
     }
+
+
+_CARD_LINKS = {"card_url": ("pipeline:deal_detail", "pk"), "card_move_url": ("pipeline:deal_move", "pk")}
+
+
+def _with_card_fields(deals: list[Deal]) -> None:
+    """What a card shows, computed once per board rather than by template tags on each of its
+    (possibly hundreds of) cards: its links, and its age in whole days (rounded half up, as
+    ``floatformat``) with its label, "3 days" or, past the stage's threshold, "Stale · 40 days"."""
+    with_links(deals, _CARD_LINKS)
+    for deal in deals:
+        days = int(Decimal(str(deal.age_days)).quantize(Decimal(1), ROUND_HALF_UP))
+        if deal.is_stale:
+            label = ngettext("Stale · %(days)s day", "Stale · %(days)s days", days)
+        else:
+            label = ngettext("%(days)s day", "%(days)s days", days)
+        deal.card_age = label % {"days": days}
