@@ -138,6 +138,9 @@ class Activity(models.Model):
             models.Index(fields=["deal", "occurred_at"]),
             # A rep's activity list, newest first.
             models.Index(fields=["owner", "-occurred_at", "-id"], name="activity_owner_recent_idx"),
+            # A manager's or an admin's list, newest first: read backwards until a page of their
+            # reps' rows is found (with the owner's index alone, every row of ten reps was sorted).
+            models.Index(fields=["-occurred_at", "-id"], name="activity_recent_idx"),
         ]
 
     def __str__(self):
