@@ -16,6 +16,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import OwnedQuerySet
+
 User = settings.AUTH_USER_MODEL
 
 
@@ -86,6 +88,10 @@ STAGE_ROLLUP_VALUES = (
 )
 
 
+class RepOwnedQuerySet(OwnedQuerySet):
+    owner_field = "rep"
+
+
 class ActivityDay(models.Model):
     """One rep's activities of one kind on one day (METRICS.md "Activity").
 
@@ -106,6 +112,8 @@ class ActivityDay(models.Model):
     held = models.IntegerField(default=0)
     positive = models.IntegerField(default=0)
     computed_at = models.DateTimeField()
+
+    objects = RepOwnedQuerySet.as_manager()
 
     class Meta:
         # Every measure is in the key's index (PostgreSQL: INCLUDE), so the pages' sums over a few

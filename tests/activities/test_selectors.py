@@ -3,10 +3,14 @@
 from datetime import date, datetime, timedelta
 
 import factory
+import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from activities import selectors, services
 from activities.models import Activity, Kind, Outcome
+from dashboards import rollups
+from dashboards.models import ActivityDay, DirtyMark, Scope
 from tests.factories import CompanyFactory, ContactFactory, make_deal
 
 
@@ -60,25 +64,63 @@ def test_activity_list_filters_by_kind_outcome_owner_company_and_deal(manager, r
     assert found(kind="", unknown="x") == {call, email, other}
 
 
-def test_kind_counts_count_the_filtered_set_by_kind_in_declared_order(rep):
+@pytest.mark.parametrize("refreshed", [False, True], ids=["marks pending", "refreshed"])
+def test_kind_counts_count_the_filtered_set_by_kind_in_declared_order(rep, refreshed):
     for _ in range(2):
         log(rep, kind=Kind.EMAIL, outcome=Outcome.SENT)
     for _ in range(3):
         log(rep)
-    log(rep, kind=Kind.TRAINING, duration_minutes=60)
-    activities = selectors.activity_list(user=rep, filters={})
-    assert selectors.kind_counts(activities) == [
-        ("call", "Call", 3),
-        ("email", "Email", 2),
-        ("training", "Training", 1),
-    ]
-    assert selectors.kind_counts(activities.filter(kind=Kind.EMAIL)) == [("email", "Email", 2)]
+    log(rep, kind=Kind.TRAINING, duration_minutes=60, occurred_at=at(timezone.localdate() - timedelta(days=3)))
+    if refreshed:
+        rollups.drain()
+    assert not DirtyMark.objects.exists() if refreshed else DirtyMark.objects.exists()
+
+    def counts(**filters):
+        return selectors.kind_counts(selectors.kind_totals(user=rep, filters=filters))
+
+    assert counts() == [("call", "Call", 3), ("email", "Email", 2), ("training", "Training", 1)]
+    assert counts(kind=Kind.EMAIL) == [("email", "Email", 2)]
+    assert counts(date_to=timezone.localdate() - timedelta(days=1)) == [("training", "Training", 1)]
+    assert counts(outcome=Outcome.CONNECTED) == [("call", "Call", 3)]
 
 
-def test_kind_counts_is_one_query(rep, django_assert_num_queries):
+def test_kind_totals_read_the_rollup_except_on_the_days_the_worker_has_not_refreshed(rep):
+    """Proof of where each count comes from: the rollup row is altered, and the totals follow
+    it until a mark says that day is not refreshed yet, or a rebuild is asked for."""
+    log(rep)
+    rollups.drain()
+    ActivityDay.objects.filter(rep=rep, kind=Kind.CALL).update(count=F("count") + 100)
+    assert selectors.kind_totals(user=rep, filters={}) == {"call": 101}
+    # A filter the rollup cannot answer counts the activities.
+    assert selectors.kind_totals(user=rep, filters={"outcome": Outcome.CONNECTED}) == {"call": 1}
+
+    log(rep)  # its mark waits for the worker: that day is counted from the activities
+    assert selectors.kind_totals(user=rep, filters={}) == {"call": 2}
+    rollups.drain()
+    assert selectors.kind_totals(user=rep, filters={}) == {"call": 2}
+
+    ActivityDay.objects.filter(rep=rep, kind=Kind.CALL).update(count=F("count") + 100)
+    DirtyMark.objects.create(scope=Scope.ALL)
+    assert selectors.kind_totals(user=rep, filters={}) == {"call": 2}
+
+
+def test_kind_totals_count_what_the_user_may_see(manager, admin_user, rep, teammate, outsider):
+    log(rep)
+    log(teammate, kind=Kind.EMAIL, outcome=Outcome.SENT)
+    log(outsider, kind=Kind.TRAINING, duration_minutes=30)
+    rollups.drain()
+    assert selectors.kind_totals(user=rep, filters={}) == {"call": 1}
+    assert selectors.kind_totals(user=manager, filters={}) == {"call": 1, "email": 1}
+    assert selectors.kind_totals(user=manager, filters={"owner": teammate}) == {"email": 1}
+    assert selectors.kind_totals(user=admin_user, filters={}) == {"call": 1, "email": 1, "training": 1}
+
+
+def test_kind_totals_is_one_query(rep, django_assert_num_queries):
     log(rep)
     with django_assert_num_queries(1):
-        selectors.kind_counts(selectors.activity_list(user=rep, filters={}))
+        selectors.kind_totals(user=rep, filters={})
+    with django_assert_num_queries(1):
+        selectors.kind_totals(user=rep, filters={"outcome": Outcome.CONNECTED})
 
 
 def test_link_search_matches_every_word_across_name_and_company(rep):
