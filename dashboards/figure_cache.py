@@ -19,18 +19,25 @@ tag) under ``figures_key``, built from everything they are computed from:
 So a stale figure is never served: the time-out only frees memory. The versions are
 read before any figure is, so figures computed while a refresh commits are stored
 under the older key, which no later request asks for.
+
+``remembered`` caches one computed value the same way, for a figure that a live page
+(the rep's "My week") reads from the dashboard tables of a few reps.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone, translation
 
 from .models import FigureVersion
+
+T = TypeVar("T")
 
 # How long an unread fragment stays in the cache. Only memory: the key is exact.
 TIMEOUT = 24 * 60 * 60
@@ -89,3 +96,17 @@ def figures_key(page: str, *, request, rep_ids: Iterable[int], live, scope=()) -
         timezone.localdate(),
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def remembered(name: str, *, rep_ids: Iterable[int], scope, compute: Callable[[], T]) -> T:
+    """``compute()``, cached under ``name``, ``scope``, ``rep_ids``, their versions and the
+    organisation's, the time zone and today: for a value computed only from the dashboard tables
+    of ``rep_ids`` and from settings, as the module docstring says. Picklable values only."""
+    rep_ids = sorted(rep_ids)
+    parts = (name, versions(rep_ids), rep_ids, scope, timezone.get_current_timezone_name(), timezone.localdate())
+    key = f"figures:{name}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, TIMEOUT)
+    return value

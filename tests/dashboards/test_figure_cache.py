@@ -237,3 +237,27 @@ def test_the_rep_sees_no_previous_column_from_a_managers_cached_page(client_as, 
     )
     assert 'data-col="previous"' in one_on_one(client_as(manager), rep)
     assert 'data-col="previous"' not in one_on_one(client_as(rep), rep)
+
+
+# --- a value remembered for a live page: the planner history of "My week" ----------------
+
+
+def test_my_weeks_planner_history_is_remembered_until_a_member_is_refreshed_or_moved(
+    org, rep, teammate, django_assert_num_queries
+):
+    from accounts.models import Team
+    from dashboards.selectors_rep import planner_history
+
+    today = NOW.date()
+    first = planner_history(rep=rep, today=today)
+    assert (first.rep.calls, first.team.calls) == (3, 8)
+    with django_assert_num_queries(2):  # the members and their versions; no figure read
+        assert planner_history(rep=rep, today=today) == first
+
+    log_calls(teammate, 2)
+    rollups.drain()  # the teammate's version moves
+    assert planner_history(rep=rep, today=today).team.calls == 10
+
+    teammate.team = Team.objects.create(name="Elsewhere")
+    teammate.save()  # the members change (and the organisation's version moves)
+    assert planner_history(rep=rep, today=today).team.calls == 3
