@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pipeline import services
-from pipeline.models import Pipeline
+from pipeline.models import Deal, Pipeline
 from tests.factories import CompanyFactory, LostReasonFactory, TerritoryFactory, make_deal, make_pipeline, stage
 
 LOGIN = "/accounts/login/"
@@ -134,6 +134,8 @@ def test_it_flags_stale_cards_by_the_stages_rotting_days(client_as, rep, pipelin
     html = response.content.decode()
     assert html.count('data-testid="stale-badge"') == 1
     assert "Stale · 10 days" in html
+    assert ">4 days</span>" in _column_html(response, "Demo")
+    assert ">90 days</span>" in _column_html(response, "Qualified")
     assert "border-danger" in _column_html(response, "Demo")
     assert "border-danger" not in _column_html(response, "Qualified")
 
@@ -142,8 +144,10 @@ def test_it_shows_each_card_with_its_details_and_a_move_link(client_as, rep, pip
     deal = make_deal(
         owner=rep, pipeline=pipeline, title="Acme", amount="1234567", company=CompanyFactory(name="Acme Corp")
     )
+    Deal.objects.filter(pk=deal.pk).update(stage_entered_at=timezone.now() - timedelta(hours=30))
     response = _board(client_as(rep), pipeline)
     html = response.content.decode()
+    assert ">1 day</span>" in html  # 1.25 days, rounded half up as floatformat does, singular
     assert "1,234,567" in html
     assert "Acme Corp" in html
     assert str(rep) in html.replace("&#x27;", "'")
