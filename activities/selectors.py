@@ -66,11 +66,10 @@ def kind_totals(*, user: User, filters: dict[str, Any]) -> dict[str, int]:
     if any(key not in _ROLLUP_FILTERS for key in used):
         return dict(listed.values_list("kind").annotate(n=Count("*")))
     rebuild_asked = Exists(DirtyMark.objects.filter(scope=Scope.ALL))
-    marked = Exists(DirtyMark.objects.filter(scope=Scope.ACTIVITY, rep_id=OuterRef("owner_id"), day=OuterRef("day")))
     rolled = (
         ActivityDay.objects.visible_to(user)
         .filter(**{_ROLLUP_FILTERS[key]: value for key, value in used.items()})
-        .exclude(Exists(DirtyMark.objects.filter(scope=Scope.ACTIVITY, rep_id=OuterRef("rep_id"), day=OuterRef("day"))))
+        .exclude(_marked(rep="rep_id"))
         .exclude(rebuild_asked)
         .values_list("kind")
         .annotate(n=Sum("count"))
@@ -79,12 +78,19 @@ def kind_totals(*, user: User, filters: dict[str, Any]) -> dict[str, int]:
     # Three halves, not two with an OR: PostgreSQL then reads only the marked days' activities (a
     # semi-join on the marks), not all of them to test each. ``COUNT(*)``, not of a column: it
     # counts from the (owner, day, kind) index alone.
-    marked_days = listed.filter(marked).exclude(rebuild_asked).values_list("kind").annotate(n=Count("*"))
+    marked_days = (
+        listed.filter(_marked(rep="owner_id")).exclude(rebuild_asked).values_list("kind").annotate(n=Count("*"))
+    )
     everything = listed.filter(rebuild_asked).values_list("kind").annotate(n=Count("*"))
     totals: dict[str, int] = {}
     for kind, n in rolled.union(marked_days, everything, all=True):
         totals[kind] = totals.get(kind, 0) + n
     return totals
+
+
+def _marked(*, rep: str) -> Exists:
+    """The outer row's rep (its column ``rep``) has an activity mark on the row's day."""
+    return Exists(DirtyMark.objects.filter(scope=Scope.ACTIVITY, rep_id=OuterRef(rep), day=OuterRef("day")))
 
 
 def kind_counts(totals: dict[str, int]) -> list[tuple[str, str, int]]:

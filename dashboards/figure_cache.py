@@ -82,31 +82,25 @@ def figures_key(page: str, *, request, rep_ids: Iterable[int], live, scope=()) -
     ``live``: the figures read live on every request (the open pipeline); ``scope``:
     whatever else picks what the page shows (the team, the rep).
     """
-    rep_ids = sorted(rep_ids)
-    parts = (
-        page,
-        versions(rep_ids),
-        rep_ids,
-        live,
-        scope,
-        sorted(request.GET.lists()),
-        request.user.is_admin,
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
-        timezone.localdate(),
-    )
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
+    request_parts = (sorted(request.GET.lists()), request.user.is_admin, translation.get_language())
+    return _key(page, rep_ids, live, scope, request_parts)
 
 
 def remembered(name: str, *, rep_ids: Iterable[int], scope, compute: Callable[[], T]) -> T:
     """``compute()``, cached under ``name``, ``scope``, ``rep_ids``, their versions and the
     organisation's, the time zone and today: for a value computed only from the dashboard tables
     of ``rep_ids`` and from settings, as the module docstring says. Picklable values only."""
-    rep_ids = sorted(rep_ids)
-    parts = (name, versions(rep_ids), rep_ids, scope, timezone.get_current_timezone_name(), timezone.localdate())
-    key = f"figures:{name}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
+    key = f"figures:{name}:{_key(name, rep_ids, scope)}"
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, TIMEOUT)
     return value
+
+
+def _key(name: str, rep_ids: Iterable[int], *parts) -> str:
+    """A digest of ``name``, the reps with their versions and the organisation's, ``parts``,
+    the time zone and today."""
+    rep_ids = sorted(rep_ids)
+    everything = (name, versions(rep_ids), rep_ids, *parts, timezone.get_current_timezone_name(), timezone.localdate())
+    return hashlib.sha256(repr(everything).encode()).hexdigest()

@@ -291,7 +291,11 @@ def planner_history(*, rep: User, today: date) -> PlannerHistory:
     the day they occurred, booked by the day they were logged. Two queries for the team's members
     and their figure versions; two more when those moved since the last request (the team's
     180 days were 13 ms of the 40 "My week" took)."""
-    members = list(User.objects.filter(Q(team_id=rep.team_id) | Q(pk=rep.pk)).values_list("pk", flat=True))
+    members = (
+        list(User.objects.filter(Q(team_id=rep.team_id) | Q(pk=rep.pk)).values_list("pk", flat=True))
+        if rep.team_id
+        else [rep.pk]
+    )
     return figure_cache.remembered(
         "planner-history",
         rep_ids=members,

@@ -261,3 +261,17 @@ def test_my_weeks_planner_history_is_remembered_until_a_member_is_refreshed_or_m
     teammate.team = Team.objects.create(name="Elsewhere")
     teammate.save()  # the members change (and the organisation's version moves)
     assert planner_history(rep=rep, today=today).team.calls == 3
+
+
+def test_a_rep_without_a_team_is_remembered_under_their_own_version_only(org, rep, django_assert_num_queries):
+    from dashboards.selectors_rep import planner_history
+
+    rep.team = None
+    rep.save()
+    first = planner_history(rep=rep, today=NOW.date())
+    assert (first.rep.calls, first.team) == (3, None)
+    with django_assert_num_queries(1):  # the versions; no members to look up
+        assert planner_history(rep=rep, today=NOW.date()) == first
+    figure_cache.bump([rep.pk + 1000])  # someone else without a team: not in the key
+    with django_assert_num_queries(1):
+        planner_history(rep=rep, today=NOW.date())
