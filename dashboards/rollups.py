@@ -27,6 +27,7 @@ and the backend's own ``datetime_cast_date_sql``.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -386,6 +387,22 @@ class StageTable(Table):
             # materialised copy has no index, and it scanned the copy once per history row
             # (a deal move's refresh took 270 ms instead of 40 at 20 reps).
             cal_cte, cal = "", CAL
+        if connection.vendor == "postgresql":
+            # The median as an ordered-set aggregate: each group's stays sorted on their own, where
+            # two window functions sorted every stay of every period (the rebuild's stays 9.5 -> 5.7 s
+            # at 250 reps). The same value: the mean of the two middle stays for an even count.
+            ranked, stays, median = "", "stays", "percentile_cont(0.5) WITHIN GROUP (ORDER BY days::float8)"
+        else:
+            # SQLite has no percentile_cont: the middle one or two stays by their rank, averaged.
+            ranked = """,
+            ranked AS (
+                SELECT s.rep_id, s.period_kind, s.period_start, s.stage_id, s.deal_id, s.days, s.fwd,
+                    ROW_NUMBER() OVER (PARTITION BY s.rep_id, s.period_kind, s.period_start, s.stage_id
+                        ORDER BY s.days) AS rn,
+                    COUNT(*) OVER (PARTITION BY s.rep_id, s.period_kind, s.period_start, s.stage_id) AS cnt
+                FROM stays s
+            )"""
+            stays, median = "ranked", "AVG(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN days END)"
         sql = f"""
             WITH {cal_cte}
             h AS (
@@ -410,14 +427,7 @@ class StageTable(Table):
                         THEN 1 ELSE 0 END AS fwd
                 FROM h JOIN {cal} c ON c.day = h.next_day
                 WHERE h.left_at IS NOT NULL AND {k_s}
-            ),
-            ranked AS (
-                SELECT s.rep_id, s.period_kind, s.period_start, s.stage_id, s.deal_id, s.days, s.fwd,
-                    ROW_NUMBER() OVER (PARTITION BY s.rep_id, s.period_kind, s.period_start, s.stage_id
-                        ORDER BY s.days) AS rn,
-                    COUNT(*) OVER (PARTITION BY s.rep_id, s.period_kind, s.period_start, s.stage_id) AS cnt
-                FROM stays s
-            )
+            ){ranked}
             SELECT rep_id, period_kind, period_start, stage_id, SUM(entered), SUM(advanced), SUM(lost), SUM(won),
                 SUM(still_open), SUM(stays), SUM(stay_days), MAX(median), SUM(left_forward), SUM(followups)
             FROM (
@@ -439,10 +449,9 @@ class StageTable(Table):
                 ) e
                 GROUP BY rep_id, period_kind, period_start, stage_id
                 UNION ALL
-                SELECT rep_id, period_kind, period_start, stage_id, 0, 0, 0, 0, 0, COUNT(*), SUM(days),
-                    AVG(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN days END),
+                SELECT rep_id, period_kind, period_start, stage_id, 0, 0, 0, 0, 0, COUNT(*), SUM(days), {median},
                     COUNT(DISTINCT CASE WHEN fwd = 1 THEN deal_id END), 0
-                FROM ranked
+                FROM {stays}
                 GROUP BY rep_id, period_kind, period_start, stage_id
                 UNION ALL
                 SELECT a.rep_id, c.period_kind, c.period_start, a.stage_id, 0, 0, 0, 0, 0, 0, 0.0, NULL, 0,
@@ -688,12 +697,23 @@ def _vacuum(tables) -> None:
 
 def _normalise(value):
     if isinstance(value, float | Decimal):
-        return round(float(value), 6)
+        return float(value)
     if isinstance(value, str) and len(value) == 10 and value[4] == "-":
         return date.fromisoformat(value)
     if isinstance(value, bool):
         return int(value)
     return value
+
+
+def _same(want: tuple | None, have: tuple | None) -> bool:
+    """Two rows of values agree; figures in days (floats) to a millionth of a day, as stored
+    figures and a fresh recompute may round the same stays differently in the last bits."""
+    if want is None or have is None:
+        return want is have
+    return len(want) == len(have) and all(
+        math.isclose(a, b, rel_tol=0, abs_tol=1e-6) if isinstance(a, float) and isinstance(b, float) else a == b
+        for a, b in zip(want, have, strict=True)
+    )
 
 
 def _rows(sql: str, params: list, width: int) -> dict[tuple, tuple]:
@@ -720,7 +740,7 @@ def verify(*, chunk: int = VERIFY_CHUNK) -> list[str]:
             name = table.model.__name__
             for key in sorted(fresh.keys() | stored.keys(), key=repr):
                 want, have = fresh.get(key), stored.get(key)
-                if want != have:
+                if not _same(want, have):
                     differences.append(
                         f"{name} {dict(zip(table.key, key, strict=True))}: stored {have}, expected {want}"
                     )
