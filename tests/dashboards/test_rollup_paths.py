@@ -482,7 +482,7 @@ def test_a_write_committed_while_a_rebuild_runs_keeps_its_mark(monkeypatch):
     activity_services.activity_log(owner=other, by=other, kind="email", outcome="sent")  # a later mark id, committed
 
     def progress(done: int, total: int) -> None:
-        if done == 2:  # the calendar and ActivityDay are rebuilt: now the slow writer commits
+        if done == 2:  # the calendar and a first table are rebuilt: now the slow writer commits
             commit.set()
             thread.join(20)
 
@@ -490,6 +490,33 @@ def test_a_write_committed_while_a_rebuild_runs_keeps_its_mark(monkeypatch):
     rollups.drain()  # the refresh the slow writer queued at its commit
     assert DirtyMark.objects.filter(rep_id=rep.pk).exists() or calls(rep) == (1, 0, 1)
     assert rollups.verify() == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_builds_the_activity_table_on_a_second_connection_and_then_lets_refreshes_in(monkeypatch, team):
+    monkeypatch.setattr(tasks.drain_rollups, "delay", lambda: None)
+    rep = RepFactory(username="owner", team=team)
+    pipeline = make_pipeline()
+    for n in range(5):
+        activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected", occurred_at=days_ago(n))
+        deal = make_deal(owner=rep, pipeline=pipeline, amount="500", created_at=days_ago(20))
+        pipeline_services.deal_move(deal=deal, to_stage=stage(pipeline, "Won"), by=rep, closed_on=today())
+    threads = []
+
+    def progress(done: int, total: int) -> None:
+        threads.append(threading.current_thread().name)
+
+    rollups.rebuild(progress=progress)
+    assert len(threads) == 5 and len(set(threads)) == 2  # the activity table's step ran on its own thread
+    assert calls(rep) == (1, 0, 1) and rollups.verify() == []
+    assert not DirtyMark.objects.exists()
+    with connection.cursor() as cursor:  # the rebuild's lock is released: refreshes may run again
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+        assert cursor.fetchone()[0] == 0
+    activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected")
+    rollups.drain()
+    assert calls(rep) == (2, 0, 2)
 
 
 @pytest.mark.postgres
