@@ -409,13 +409,23 @@ class StageTable(Table):
             # SQLite has no percentile_cont: the middle one or two stays by their rank, averaged.
             ranked = """,
             ranked AS (
-                SELECT s.rep_id, s.period_kind, s.period_start, s.stage_id, s.deal_id, s.days, s.fwd,
+                SELECT s.rep_id, s.period_kind, s.period_start, s.stage_id, s.days, s.forward_once,
                     ROW_NUMBER() OVER (PARTITION BY s.rep_id, s.period_kind, s.period_start, s.stage_id
                         ORDER BY s.days) AS rn,
                     COUNT(*) OVER (PARTITION BY s.rep_id, s.period_kind, s.period_start, s.stage_id) AS cnt
                 FROM stays s
             )"""
             stays, median = "ranked", "AVG(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN days END)"
+        # A deal's flags on entering the stage: advanced later, lost or won, or still in it.
+        flags = {
+            "adv": f"CASE WHEN h.kind = '{open_}' AND h.later_rank > h.ord THEN 1 ELSE 0 END",
+            "to_lost": f"CASE WHEN h.next_kind = '{lost}' THEN 1 ELSE 0 END",
+            "to_won": "CASE WHEN h.later_won = 1 THEN 1 ELSE 0 END",
+            "sits": f"CASE WHEN h.next_kind IS NULL AND h.kind = '{open_}' THEN 1 ELSE 0 END",
+        }
+        entry_flags = ", ".join(f"{flag} AS {name}" for name, flag in flags.items())
+        repeat_flags = ", ".join(f"MAX({flag})" for flag in flags.values())
+        forward = f"h.next_kind = '{won}' OR (h.next_kind = '{open_}' AND h.next_ord > h.ord)"
         sql = f"""
             WITH {cal_cte}
             h AS (
@@ -427,17 +437,16 @@ class StageTable(Table):
                     LEAD(sc.changed_at) OVER w AS left_at,
                     MAX(CASE WHEN st.kind = '{won}' THEN 1000000000 WHEN st.kind = '{open_}' THEN st."order"
                         ELSE -1 END) OVER (w {following}) AS later_rank,
-                    MAX(CASE WHEN st.kind = '{won}' THEN 1 ELSE 0 END) OVER (w {following}) AS later_won
+                    MAX(CASE WHEN st.kind = '{won}' THEN 1 ELSE 0 END) OVER (w {following}) AS later_won,
+                    COUNT(*) OVER (PARTITION BY sc.deal_id, sc.to_stage_id) AS entries
                 FROM {CHANGE} sc JOIN {DEAL} d ON d.id = sc.deal_id JOIN {STAGE} st ON st.id = sc.to_stage_id
                 WHERE {reps} {deals}
                 WINDOW w AS (PARTITION BY sc.deal_id ORDER BY sc.changed_at, sc.id)
             ),
             stays AS (
                 SELECT h.rep_id AS rep_id, c.period_kind AS period_kind, c.period_start AS period_start,
-                    h.stage_id AS stage_id, h.deal_id AS deal_id,
-                    {_days_between("h.left_at", "h.changed_at")} AS days,
-                    CASE WHEN h.next_kind = '{won}' OR (h.next_kind = '{open_}' AND h.next_ord > h.ord)
-                        THEN 1 ELSE 0 END AS fwd
+                    h.stage_id AS stage_id, {_days_between("h.left_at", "h.changed_at")} AS days,
+                    CASE WHEN h.entries = 1 AND ({forward}) THEN 1 ELSE 0 END AS forward_once
                 FROM h JOIN {cal} c ON c.day = h.next_day
                 WHERE h.left_at IS NOT NULL AND {k_s}
             ){ranked}
@@ -449,22 +458,33 @@ class StageTable(Table):
                     0 AS stays, 0.0 AS stay_days, NULL AS median, 0 AS left_forward, 0 AS followups
                 FROM (
                     -- One row per deal, stage and period: a deal that entered the stage twice in
-                    -- the period counts once (METRICS.md), without COUNT(DISTINCT)'s sorts.
+                    -- the period counts once (METRICS.md). Only a deal that entered the stage
+                    -- more than once can repeat, so only its rows are grouped per deal first.
                     SELECT h.rep_id AS rep_id, c.period_kind AS period_kind, c.period_start AS period_start,
-                        h.stage_id AS stage_id,
-                        MAX(CASE WHEN h.kind = '{open_}' AND h.later_rank > h.ord THEN 1 ELSE 0 END) AS adv,
-                        MAX(CASE WHEN h.next_kind = '{lost}' THEN 1 ELSE 0 END) AS to_lost,
-                        MAX(CASE WHEN h.later_won = 1 THEN 1 ELSE 0 END) AS to_won,
-                        MAX(CASE WHEN h.next_kind IS NULL AND h.kind = '{open_}' THEN 1 ELSE 0 END) AS sits
+                        h.stage_id AS stage_id, {entry_flags}
                     FROM h JOIN {cal} c ON c.day = h.day
-                    WHERE {k_h}
+                    WHERE h.entries = 1 AND {k_h}
+                    UNION ALL
+                    SELECT h.rep_id, c.period_kind, c.period_start, h.stage_id,
+                        {repeat_flags}
+                    FROM h JOIN {cal} c ON c.day = h.day
+                    WHERE h.entries > 1 AND {k_h}
                     GROUP BY h.deal_id, h.rep_id, c.period_kind, c.period_start, h.stage_id
                 ) e
                 GROUP BY rep_id, period_kind, period_start, stage_id
                 UNION ALL
                 SELECT rep_id, period_kind, period_start, stage_id, 0, 0, 0, 0, 0, COUNT(*), SUM(days), {median},
-                    COUNT(DISTINCT CASE WHEN fwd = 1 THEN deal_id END), 0
+                    SUM(forward_once), 0
                 FROM {stays}
+                GROUP BY rep_id, period_kind, period_start, stage_id
+                UNION ALL
+                -- A deal that left the stage forward twice in the period counts once.
+                SELECT rep_id, period_kind, period_start, stage_id, 0, 0, 0, 0, 0, 0, 0.0, NULL, COUNT(*), 0
+                FROM (
+                    SELECT DISTINCT h.rep_id, c.period_kind, c.period_start, h.stage_id, h.deal_id
+                    FROM h JOIN {cal} c ON c.day = h.next_day
+                    WHERE h.entries > 1 AND ({forward}) AND {k_s}
+                ) r
                 GROUP BY rep_id, period_kind, period_start, stage_id
                 UNION ALL
                 SELECT a.rep_id, c.period_kind, c.period_start, a.stage_id, 0, 0, 0, 0, 0, 0, 0.0, NULL, 0,
