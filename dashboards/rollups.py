@@ -539,6 +539,9 @@ class AttainmentTable(Table):
     model = Attainment
     key = ("quota_id",)
     values = ("achieved", "target", "attainment", "stretch_attainment")
+    # A few quotas' days are best looked up in the closed deals' index; every quota's days
+    # (670 k at 250 reps x 3 years) are hashed against the closed deals instead (1.0 -> 0.56 s).
+    rebuild_settings = ("enable_nestloop = off",)
 
     def select(self, f):
         q_outer = f.quotas.format(q="q")
@@ -627,6 +630,9 @@ def _lock_everything(*, held: bool, table: Table | None = None) -> None:
         if not held:
             _run("SELECT pg_advisory_xact_lock(%s, 0)", [LOCK_ALL])
         _run("SET LOCAL work_mem = '128MB'", [])
+        # Compiling a statement this big (150 functions) took longer than it saved: a stage
+        # part spent 1.3 s in JIT and ran 0.8 s slower with it.
+        _run("SET LOCAL jit = off", [])
         for setting in table.rebuild_settings if table else ():
             _run(f"SET LOCAL {setting}", [])
 
