@@ -820,12 +820,19 @@ def _rebuild_apart(tick: Callable[[], None]) -> None:
                 _insert(table, f, timezone.now(), into=copies[table].copy)
             tick()
 
-        def finish(copy: _Copy) -> None:
-            copy.index()
+        def finish(table: Table) -> None:
+            for f in whole.get(table, ()):
+                fill(table, f)
+            copies[table].index()
             tick()
 
-        _on_rebuild_connections([lambda t=t, f=f: fill(t, f) for t, f in _rebuild_parts()])
-        _on_rebuild_connections([lambda c=c: finish(c) for c in copies.values()])
+        # A table in one part (the closed deals, 0.7 s) is filled just before its own index,
+        # while the other connection builds the big tables' indexes, instead of alone at the
+        # end of the fills.
+        parts = _rebuild_parts()
+        whole = {table: [f] for table, f in parts if COPIED[table] == 1}
+        _on_rebuild_connections([lambda t=t, f=f: fill(t, f) for t, f in parts if t not in whole])
+        _on_rebuild_connections([lambda t=t: finish(t) for t in copies])
         _Copy.swap(list(copies.values()))
         tick()
     finally:
