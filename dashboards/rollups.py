@@ -161,7 +161,9 @@ def calendar_reset() -> None:
 def _days_between(later: str, earlier: str) -> str:
     """Fractional days from ``earlier`` to ``later`` (two timestamp columns)."""
     if connection.vendor == "postgresql":
-        return f"(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0)"
+        # In float8, as stored: EXTRACT answers numeric, whose arithmetic made summing a
+        # rebuild's 2.8 M stays 0.4 s slower per half (the same figures to 1e-11 days).
+        return f"(EXTRACT(EPOCH FROM ({later} - {earlier}))::float8 / 86400.0)"
     return f"(julianday({later}) - julianday({earlier}))"
 
 
@@ -411,9 +413,11 @@ class StageTable(Table):
             days = f"AND a.day {span}"
         if connection.vendor == "postgresql":
             # The calendar rows of the periods to recompute, hashed once: joined first, they
-            # keep PostgreSQL from probing the calendar for every history row.
+            # keep PostgreSQL from probing the calendar for every history row. The period kind
+            # compares bytewise ("C"): sorting 1.4 M stays by it with the database's locale cost
+            # a rebuild's stage half 0.3 s.
             cal_cte = (
-                "cal AS MATERIALIZED (SELECT c.day AS day, c.period_kind AS period_kind,"
+                'cal AS MATERIALIZED (SELECT c.day AS day, c.period_kind COLLATE "C" AS period_kind,'
                 f" c.period_start AS period_start FROM {CAL} c WHERE {f.calendar}),"
             )
             cal = "cal"
@@ -426,7 +430,7 @@ class StageTable(Table):
             # The median as an ordered-set aggregate: each group's stays sorted on their own, where
             # two window functions sorted every stay of every period (the rebuild's stays 9.5 -> 5.7 s
             # at 250 reps). The same value: the mean of the two middle stays for an even count.
-            ranked, stays, median = "", "stays", "percentile_cont(0.5) WITHIN GROUP (ORDER BY days::float8)"
+            ranked, stays, median = "", "stays", "percentile_cont(0.5) WITHIN GROUP (ORDER BY days)"
         else:
             # SQLite has no percentile_cont: the middle one or two stays by their rank, averaged.
             ranked = """,
