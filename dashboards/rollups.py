@@ -442,39 +442,47 @@ class StageTable(Table):
                 FROM stays s
             )"""
             stays, median = "ranked", "AVG(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN days END)"
-        # A deal's flags on entering the stage: advanced later, lost or won, or still in it.
+        # Each history row's figures, worked out once from its window values (not again for each of
+        # its four calendar rows): its flags on entering the stage (advanced later, lost or won, or
+        # still in it), and the stay it began - its length, and whether it ended in a move forward.
         flags = {
-            "adv": f"CASE WHEN h.kind = '{open_}' AND h.later_rank > h.ord THEN 1 ELSE 0 END",
-            "to_lost": f"CASE WHEN h.next_kind = '{lost}' THEN 1 ELSE 0 END",
-            "to_won": "CASE WHEN h.later_won = 1 THEN 1 ELSE 0 END",
-            "sits": f"CASE WHEN h.next_kind IS NULL AND h.kind = '{open_}' THEN 1 ELSE 0 END",
+            "adv": f"CASE WHEN x.kind = '{open_}' AND x.later_rank > x.ord THEN 1 ELSE 0 END",
+            "to_lost": f"CASE WHEN x.next_kind = '{lost}' THEN 1 ELSE 0 END",
+            "to_won": "CASE WHEN x.later_won = 1 THEN 1 ELSE 0 END",
+            "sits": f"CASE WHEN x.next_kind IS NULL AND x.kind = '{open_}' THEN 1 ELSE 0 END",
         }
-        entry_flags = ", ".join(f"{flag} AS {name}" for name, flag in flags.items())
-        repeat_flags = ", ".join(f"MAX({flag})" for flag in flags.values())
-        forward = f"h.next_kind = '{won}' OR (h.next_kind = '{open_}' AND h.next_ord > h.ord)"
+        row_flags = ", ".join(f"{flag} AS {name}" for name, flag in flags.items())
+        entry_flags = ", ".join(f"h.{name}" for name in flags)
+        repeat_flags = ", ".join(f"MAX(h.{name})" for name in flags)
         sql = f"""
             WITH {cal_cte}
             h AS (
-                SELECT sc.deal_id AS deal_id, d.owner_id AS rep_id, sc.to_stage_id AS stage_id, st.kind AS kind,
-                    st."order" AS ord, sc.day AS day, sc.changed_at AS changed_at,
-                    LEAD(st.kind) OVER w AS next_kind,
-                    LEAD(st."order") OVER w AS next_ord,
-                    LEAD(sc.day) OVER w AS next_day,
-                    LEAD(sc.changed_at) OVER w AS left_at,
-                    MAX(CASE WHEN st.kind = '{won}' THEN 1000000000 WHEN st.kind = '{open_}' THEN st."order"
-                        ELSE -1 END) OVER (w {following}) AS later_rank,
-                    MAX(CASE WHEN st.kind = '{won}' THEN 1 ELSE 0 END) OVER (w {following}) AS later_won,
-                    COUNT(*) OVER (PARTITION BY sc.deal_id, sc.to_stage_id) AS entries
-                FROM {CHANGE} sc JOIN {DEAL} d ON d.id = sc.deal_id JOIN {STAGE} st ON st.id = sc.to_stage_id
-                WHERE {reps} {deals}
-                WINDOW w AS (PARTITION BY sc.deal_id ORDER BY sc.changed_at, sc.id)
+                SELECT x.deal_id, x.rep_id, x.stage_id, x.day, x.next_day, x.entries, {row_flags},
+                    {_days_between("x.left_at", "x.changed_at")} AS stay,
+                    CASE WHEN x.next_kind = '{won}' OR (x.next_kind = '{open_}' AND x.next_ord > x.ord)
+                        THEN 1 ELSE 0 END AS forward
+                FROM (
+                    SELECT sc.deal_id AS deal_id, d.owner_id AS rep_id, sc.to_stage_id AS stage_id,
+                        st.kind AS kind, st."order" AS ord, sc.day AS day, sc.changed_at AS changed_at,
+                        LEAD(st.kind) OVER w AS next_kind,
+                        LEAD(st."order") OVER w AS next_ord,
+                        LEAD(sc.day) OVER w AS next_day,
+                        LEAD(sc.changed_at) OVER w AS left_at,
+                        MAX(CASE WHEN st.kind = '{won}' THEN 1000000000 WHEN st.kind = '{open_}' THEN st."order"
+                            ELSE -1 END) OVER (w {following}) AS later_rank,
+                        MAX(CASE WHEN st.kind = '{won}' THEN 1 ELSE 0 END) OVER (w {following}) AS later_won,
+                        COUNT(*) OVER (PARTITION BY sc.deal_id, sc.to_stage_id) AS entries
+                    FROM {CHANGE} sc JOIN {DEAL} d ON d.id = sc.deal_id JOIN {STAGE} st ON st.id = sc.to_stage_id
+                    WHERE {reps} {deals}
+                    WINDOW w AS (PARTITION BY sc.deal_id ORDER BY sc.changed_at, sc.id)
+                ) x
             ),
             stays AS (
                 SELECT h.rep_id AS rep_id, c.period_kind AS period_kind, c.period_start AS period_start,
-                    h.stage_id AS stage_id, {_days_between("h.left_at", "h.changed_at")} AS days,
-                    CASE WHEN h.entries = 1 AND ({forward}) THEN 1 ELSE 0 END AS forward_once
+                    h.stage_id AS stage_id, h.stay AS days,
+                    CASE WHEN h.entries = 1 THEN h.forward ELSE 0 END AS forward_once
                 FROM h JOIN {cal} c ON c.day = h.next_day
-                WHERE h.left_at IS NOT NULL AND {k_s}
+                WHERE h.next_day IS NOT NULL AND {k_s}
             ){ranked}
             SELECT rep_id, period_kind, period_start, stage_id, SUM(entered), SUM(advanced), SUM(lost), SUM(won),
                 SUM(still_open), SUM(stays), SUM(stay_days), MAX(median), SUM(left_forward), SUM(followups)
@@ -509,7 +517,7 @@ class StageTable(Table):
                 FROM (
                     SELECT DISTINCT h.rep_id, c.period_kind, c.period_start, h.stage_id, h.deal_id
                     FROM h JOIN {cal} c ON c.day = h.next_day
-                    WHERE h.entries > 1 AND ({forward}) AND {k_s}
+                    WHERE h.entries > 1 AND h.forward = 1 AND {k_s}
                 ) r
                 GROUP BY rep_id, period_kind, period_start, stage_id
                 UNION ALL
