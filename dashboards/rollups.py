@@ -886,6 +886,9 @@ class _Copy:
                 f"CREATE TABLE {self.copy} (LIKE {self.name} INCLUDING DEFAULTS INCLUDING CONSTRAINTS"
                 " INCLUDING IDENTITY INCLUDING STORAGE)"
             )
+            # Ids taken a thousand at a time while it fills (1.4 M one by one: 0.2 s); the swap
+            # puts the table's own setting back.
+            cursor.execute(f"ALTER TABLE {self.copy} ALTER COLUMN {self.pk} SET CACHE 1000")
             cursor.execute(
                 "SELECT a.privilege_type, COALESCE(quote_ident(r.rolname), 'PUBLIC'), a.is_grantable"
                 " FROM pg_class t, aclexplode(t.relacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee"
@@ -956,6 +959,8 @@ class _Copy:
                     [copy.name, copy.pk, copy.copy, copy.pk],
                 )
                 sequence, new_sequence = cursor.fetchone()
+                cursor.execute("SELECT seqcache FROM pg_sequence WHERE seqrelid = %s::regclass", [sequence])
+                cursor.execute(f"ALTER SEQUENCE {new_sequence} CACHE {cursor.fetchone()[0]}")
                 cursor.execute(f"DROP TABLE {copy.name}")
                 cursor.execute(f"ALTER TABLE {copy.copy} RENAME TO {copy.name}")
                 for name, _definition, constraint in indexes:

@@ -493,7 +493,7 @@ def test_a_write_committed_while_a_rebuild_runs_keeps_its_mark(monkeypatch):
 
 
 def _schema() -> tuple:
-    """The dashboard tables as migrations made them: indexes, constraints, sequences, columns."""
+    """The dashboard tables as migrations made them: indexes, constraints, columns, grants, sequences."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT t.relname, i.relname, pg_get_indexdef(i.oid) FROM pg_index x"
@@ -516,7 +516,10 @@ def _schema() -> tuple:
             " WHERE table_name LIKE 'dashboards\\_%%' ORDER BY 1, 2, 3"
         )
         grants = cursor.fetchall()
-        cursor.execute("SELECT relname FROM pg_class WHERE relkind = 'S' ORDER BY 1")
+        cursor.execute(  # the copies take ids a thousand at a time while they fill, the tables one
+            "SELECT c.relname, s.seqcache, s.seqincrement FROM pg_class c JOIN pg_sequence s ON s.seqrelid = c.oid"
+            " ORDER BY 1"
+        )
         return indexes, constraints, columns, grants, cursor.fetchall()
 
 
