@@ -384,6 +384,9 @@ class ClosedTable(DayTable):
         return sql, list(created_params)
 
 
+WON_RANK = 1_000_000_000  # above every stage order: a deal's rank once it was won
+
+
 class StageTable(Table):
     model = StageRollup
     key = ("rep_id", "period_kind", "period_start", "stage_id")
@@ -457,7 +460,7 @@ class StageTable(Table):
         flags = {
             "adv": f"CASE WHEN x.kind = '{open_}' AND x.later_rank > x.ord THEN 1 ELSE 0 END",
             "to_lost": f"CASE WHEN x.next_kind = '{lost}' THEN 1 ELSE 0 END",
-            "to_won": "CASE WHEN x.later_won = 1 THEN 1 ELSE 0 END",
+            "to_won": f"CASE WHEN x.later_rank = {WON_RANK} THEN 1 ELSE 0 END",
             "sits": f"CASE WHEN x.next_kind IS NULL AND x.kind = '{open_}' THEN 1 ELSE 0 END",
         }
         row_flags = ", ".join(f"{flag} AS {name}" for name, flag in flags.items())
@@ -483,9 +486,10 @@ class StageTable(Table):
                         LEAD(st."order") OVER w AS next_ord,
                         LEAD(sc.day) OVER w AS next_day,
                         LEAD(sc.changed_at) OVER w AS left_at,
-                        MAX(CASE WHEN st.kind = '{won}' THEN 1000000000 WHEN st.kind = '{open_}' THEN st."order"
+                        -- The furthest the deal got after this row: won, an open stage's order, or
+                        -- -1 (lost, or nothing later).
+                        MAX(CASE WHEN st.kind = '{won}' THEN {WON_RANK} WHEN st.kind = '{open_}' THEN st."order"
                             ELSE -1 END) OVER (w {following}) AS later_rank,
-                        MAX(CASE WHEN st.kind = '{won}' THEN 1 ELSE 0 END) OVER (w {following}) AS later_won,
                         COUNT(*) OVER (PARTITION BY sc.deal_id, sc.to_stage_id) AS entries
                     FROM {CHANGE} sc JOIN {DEAL} d ON d.id = sc.deal_id JOIN {STAGE} st ON st.id = sc.to_stage_id
                     WHERE {reps} {deals}
