@@ -367,6 +367,9 @@ class ClosedTable(DayTable):
     key = ("rep_id", "day", *CLOSED_DAY_SPLITS)
     values = CLOSED_DAY_VALUES
     scope = Scope.PIPELINE
+    # Every closed deal's company hashed (30 k rows) instead of looked up one by one by index
+    # (177 k lookups at 250 reps x 3 years: 0.75 -> 0.57 s).
+    rebuild_settings = ("enable_nestloop = off",)
 
     def select(self, f):
         where = self._keys(f, "d.owner_id", "d.closed_on")
