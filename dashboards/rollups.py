@@ -38,6 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import chain
 from uuid import uuid4
 
 from django.db import OperationalError, connection, connections, transaction
@@ -287,6 +288,7 @@ class Table(ABC):
     key: tuple[str, ...]
     values: tuple[str, ...]
     rebuild_settings: tuple[str, ...] = ()  # PostgreSQL planner settings for a whole-table rebuild
+    reads_calendar = False  # its rows come from the calendar table's (a rebuild writes that first)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -392,6 +394,7 @@ WON_RANK = 1_000_000_000  # above every stage order: a deal's rank once it was w
 
 class StageTable(Table):
     model = StageRollup
+    reads_calendar = True
     key = ("rep_id", "period_kind", "period_start", "stage_id")
     values = STAGE_ROLLUP_VALUES
     # Less memory than the other tables' rebuilds: its groupings and sorts of 1.4 M rows a part
@@ -784,12 +787,10 @@ def rebuild(*, progress: Callable[[int, int], None] | None = None) -> None:
         # Apart: each part filled, each copy indexed, the swap, the attainment table.
         steps = sum(COPIED.values()) + len(COPIED) + 2 if apart else len(TABLES)
         tick = _progress(progress, 1 + steps)
-        _rebuild_step(None, held=apart)
-        tick()
         if apart:
             _rebuild_apart(tick)
         else:
-            for table in TABLES:
+            for table in (None, *TABLES):  # the calendar first
                 _rebuild_step(table, held=False)
                 tick()
     for start in range(0, len(covered), BATCH):
@@ -832,11 +833,12 @@ LOCK_NOT_AVAILABLE = "55P03"
 
 
 def _rebuild_parts() -> list[tuple[Table, Filter]]:
-    """(table, filter) for every part of the copied tables written in more than one, the
-    biggest tables first."""
+    """(table, filter) for every part of the copied tables, the slowest tables first."""
     ids = list(User.objects.order_by("pk").values_list("pk", flat=True))
     return [
-        (table, _rep_chunk(ids[part::parts])) for table, parts in COPIED.items() if parts > 1 for part in range(parts)
+        (table, _rep_chunk(ids[part::parts]) if parts > 1 else _everything())
+        for table, parts in COPIED.items()
+        for part in range(parts)
     ]
 
 
@@ -855,17 +857,34 @@ def _rebuild_apart(tick: Callable[[], None]) -> None:
                 _insert(table, f, timezone.now(), into=copies[table].copy)
             tick()
 
-        def finish(table: Table) -> None:
-            # A table in one part (the closed deals, 0.7 s) is filled just before its own
-            # index, while the other connection builds the big tables' indexes, instead of
-            # alone at the end of the fills.
-            if COPIED[table] == 1:
-                fill(table, _everything())
+        def calendar() -> None:
+            _rebuild_step(None, held=True)
+            tick()
+
+        def index(table: Table) -> None:
             copies[table].index()
             tick()
 
-        _on_rebuild_connections([lambda t=t, f=f: fill(t, f) for t, f in _rebuild_parts()])
-        _on_rebuild_connections([lambda t=t: finish(t) for t in copies])
+        # Each connection takes the first job whose jobs before it are done: the stage parts
+        # wait for the calendar (an activity part starts meanwhile), a table's indexes for
+        # its own parts only. The parts of the tables written in more than one come first,
+        # the slowest first, then their indexes, the biggest first; the closed deals (one
+        # part, 0.6 s) last, beside the big tables' indexes.
+        jobs: dict[Table | None, list[_Job]] = {None: [_Job(calendar)]}
+        for table, f in _rebuild_parts():
+            after = tuple(jobs[None]) if table.reads_calendar else ()
+            jobs.setdefault(table, []).append(_Job(lambda t=table, f=f: fill(t, f), after=after))
+        indexes = {table: _Job(lambda t=table: index(t), after=tuple(jobs[table])) for table in COPIED}
+        parted = [table for table in COPIED if COPIED[table] > 1]
+        whole = [table for table in COPIED if COPIED[table] == 1]
+        _on_rebuild_connections(
+            [
+                *jobs[None],
+                *chain.from_iterable(jobs[table] for table in parted),
+                *(indexes[table] for table in sorted(parted, key=lambda t: -copies[t].index_size())),
+                *chain.from_iterable((*jobs[table], indexes[table]) for table in whole),
+            ]
+        )
         _Copy.swap(list(copies.values()))
         tick()
     finally:
@@ -921,6 +940,12 @@ class _Copy:
     @staticmethod
     def _temporary(name: str) -> str:
         return f"{name[:54]}__rebuild"
+
+    def index_size(self) -> int:
+        """The bytes of the table's indexes (how long the copy's take to build)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_indexes_size(%s::regclass)", [self.name])
+            return cursor.fetchone()[0]
 
     def index(self) -> None:
         """Build the table's indexes on the full copy (one sort each, in parallel workers where
@@ -983,23 +1008,49 @@ class _Copy:
             cursor.execute(f"DROP TABLE IF EXISTS {self.copy}")
 
 
-def _on_rebuild_connections(jobs: list[Callable[[], None]]) -> None:
-    """Run ``jobs`` on this connection and one more (``REBUILD_CONNECTIONS``), each taking the
-    next job as soon as it is done with one; the first error stops both and is raised."""
-    pending, taking = list(reversed(jobs)), threading.Lock()
+@dataclass(eq=False)
+class _Job:
+    """A step of a rebuild, to run once every job in ``after`` is done."""
+
+    run: Callable[[], None]
+    after: tuple[_Job, ...] = ()
+
+
+def _on_rebuild_connections(jobs: list[_Job]) -> None:
+    """Run ``jobs`` on this connection and one more (``REBUILD_CONNECTIONS``): as soon as it is
+    done with one, each takes the first of ``jobs`` whose ``after`` jobs are done (waiting
+    while none is); the first error stops both and is raised."""
+    pending, done, running, failed = list(jobs), set(), [0], []
+    changed = threading.Condition()
+
+    def take() -> _Job | None:
+        with changed:
+            while pending and not failed:
+                job = next((job for job in pending if done.issuperset(job.after)), None)
+                if job:
+                    pending.remove(job)
+                    running[0] += 1
+                    return job
+                if not running[0]:  # nothing running could make a job ready
+                    failed.append(None)
+                    changed.notify_all()
+                    raise RuntimeError("rebuild jobs wait for jobs that are not there")
+                changed.wait()
+            return None
 
     def work() -> None:
-        while True:
-            with taking:
-                if not pending:
-                    return
-                job = pending.pop()
+        while job := take():
             try:
-                job()
+                job.run()
             except BaseException:
-                with taking:
-                    pending.clear()
+                with changed:
+                    failed.append(job)
+                    changed.notify_all()
                 raise
+            with changed:
+                done.add(job)
+                running[0] -= 1
+                changed.notify_all()
 
     with ThreadPoolExecutor(max_workers=REBUILD_CONNECTIONS - 1) as pool:
         others = [pool.submit(_on_own_connection, work) for _ in range(REBUILD_CONNECTIONS - 1)]

@@ -723,3 +723,51 @@ def test_deleting_a_territory_on_the_settings_page_moves_its_closed_deals_to_no_
     rollups.drain()
     assert ClosedDay.objects.get().territory_id is None
     assert rollups.verify() == []
+
+
+def _recording(events: list, name: str, pause: float = 0.0, fail: bool = False) -> rollups._Job:
+    def run() -> None:
+        events.append((name, "start", threading.current_thread().name))
+        time.sleep(pause)
+        if fail:
+            raise ZeroDivisionError(name)
+        events.append((name, "end", threading.current_thread().name))
+
+    return rollups._Job(run)
+
+
+def test_rebuild_jobs_wait_for_the_jobs_they_come_after_while_the_other_connection_takes_a_later_one():
+    events: list = []
+    calendar = _recording(events, "calendar", pause=0.2)
+    stages = _recording(events, "stages")
+    stages.after = (calendar,)
+    activities = _recording(events, "activities")
+
+    rollups._on_rebuild_connections([calendar, stages, activities])
+
+    names = [(name, what) for name, what, _thread in events]
+    assert names.index(("calendar", "end")) < names.index(("stages", "start"))
+    assert names.index(("activities", "end")) < names.index(("calendar", "end"))  # taken meanwhile
+    assert len({thread for *_, thread in events}) == 2
+
+
+def test_a_failing_rebuild_job_stops_both_connections_and_is_raised():
+    events: list = []
+    failing = _recording(events, "failing", pause=0.1, fail=True)
+    waiting = _recording(events, "waiting")
+    waiting.after = (failing,)
+    later = _recording(events, "later")
+
+    with pytest.raises(ZeroDivisionError):
+        rollups._on_rebuild_connections([failing, _recording(events, "meanwhile", pause=0.2), waiting, later])
+
+    started = {name for name, what, _thread in events if what == "start"}
+    assert started == {"failing", "meanwhile"}
+
+
+def test_rebuild_jobs_waiting_for_a_job_not_given_raise_instead_of_hanging():
+    orphan = _recording([], "orphan")
+    orphan.after = (_recording([], "never given"),)
+
+    with pytest.raises(RuntimeError):
+        rollups._on_rebuild_connections([orphan])
