@@ -121,7 +121,7 @@ def _floor_sql(vendor: str) -> list[tuple[str, str]]:
 
 def measure_rebuild(*, repeat: int = 2) -> dict:
     """Full rebuild time against the floor, each the best of ``repeat`` runs (this machine's
-    seconds move 10-20 % between runs of the same statement)."""
+    seconds move 10-30 % between runs of the same statement)."""
     from django.db import connection
 
     from dashboards import rollups

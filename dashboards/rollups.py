@@ -287,8 +287,8 @@ class Table(ABC):
     model: type
     key: tuple[str, ...]
     values: tuple[str, ...]
-    rebuild_settings: tuple[str, ...] = ()  # PostgreSQL planner settings for a whole-table rebuild
-    reads_calendar = False  # its rows come from the calendar table's (a rebuild writes that first)
+    rebuild_settings: tuple[str, ...] = ()  # PostgreSQL settings for its whole-table rebuild statements
+    reads_calendar = False  # its SELECT joins the calendar (a rebuild writes the calendar before it)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -663,7 +663,8 @@ def _lock(namespace: int, ids) -> None:
 def _lock_everything(*, held: bool, table: Table | None = None) -> None:
     """A rebuild step's lock: it waits for running refreshes and holds new ones off (unless
     the rebuild already ``held`` it for all its steps). It also gives the transaction the
-    memory to group whole tables without spilling to disk, and ``table``'s planner settings."""
+    memory to group whole tables, no JIT, and then ``table``'s own settings (which may
+    change either)."""
     if connection.vendor == "postgresql":
         if not held:
             _run("SELECT pg_advisory_xact_lock(%s, 0)", [LOCK_ALL])
