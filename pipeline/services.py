@@ -7,7 +7,7 @@ stage change on any path writes exactly one ``StageChange`` row.
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,10 +28,20 @@ def _foreign_keys(model) -> list[str]:
 
 
 def _locked_stage(stage: Stage) -> Stage:
-    """The stage row, locked for this transaction and read fresh, so a deal can
+    """The stage row, read fresh and share-locked for this transaction, so a deal can
     never land in a stage that ``stage_archive`` is archiving at this moment.
-    Stages are always locked before deals (as ``stage_archive`` does): no deadlock."""
-    return Stage.objects.select_for_update().get(pk=stage.pk)
+
+    FOR SHARE, not FOR UPDATE: it waits for ``stage_archive`` and ``stage_reorder`` (FOR NO KEY
+    UPDATE) but neither for other moves nor for the foreign-key checks (FOR KEY SHARE) of a
+    move out of this stage, which deadlocked with a move in the opposite direction. Stages are
+    always locked before deals (as ``stage_archive`` does). Django's ``select_for_update``
+    cannot share-lock, hence raw SQL; SQLite locks the whole database anyway."""
+    if connection.vendor != "postgresql":
+        return Stage.objects.get(pk=stage.pk)
+    found = list(Stage.objects.raw(f"SELECT * FROM {Stage._meta.db_table} WHERE id = %s FOR SHARE", [stage.pk]))
+    if not found:
+        raise Stage.DoesNotExist
+    return found[0]
 
 
 def check_closing(*, stage: Stage, closed_on: date | None, lost_reason) -> None:
@@ -197,7 +207,10 @@ def stage_save(*, stage: Stage) -> Stage:
 @transaction.atomic
 def stage_reorder(*, pipeline: Pipeline, stage_ids: list[int]) -> None:
     """Put the pipeline's live stages in the given order (ids of all of them)."""
-    stages = {s.pk: s for s in Stage.objects.select_for_update().filter(pipeline=pipeline, is_archived=False)}
+    # NO KEY: the order is no key, so moves' foreign-key checks on these stages go on meanwhile.
+    stages = {
+        s.pk: s for s in Stage.objects.select_for_update(no_key=True).filter(pipeline=pipeline, is_archived=False)
+    }
     if set(stage_ids) != set(stages) or len(stage_ids) != len(stages):
         raise ValidationError(_("The new order must list every stage of the pipeline exactly once."))
     for position, stage_id in enumerate(stage_ids, start=1):
@@ -213,8 +226,11 @@ def stage_archive(*, stage: Stage, move_to: Stage | None, by) -> int:
     History keeps pointing at the archived stage; nothing is rewritten.
     Returns how many deals moved.
     """
-    stage = Stage.objects.select_for_update().get(pk=stage.pk)
-    deals = list(Deal.objects.filter(stage=stage))
+    # NO KEY: waits for moves into the stage (FOR SHARE) but not for the foreign-key checks
+    # of moves out of it, which it would deadlock with while it waits for their deals.
+    stage = Stage.objects.select_for_update(no_key=True).get(pk=stage.pk)
+    # Its deals locked at once: one moved elsewhere meanwhile is no longer among them.
+    deals = list(Deal.objects.select_for_update().filter(stage=stage))
     if deals and move_to is None:
         raise ValidationError({"move_to": _("Choose where this stage's deals go.")})
     if move_to is not None and (move_to.pk == stage.pk or move_to.pipeline_id != stage.pipeline_id):
