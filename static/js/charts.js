@@ -61,6 +61,11 @@
       return;
     }
     const spec = JSON.parse(dataElement.textContent);
+    // A horizontal chart grows with its rows (charts.css); set here, as the CSP forbids style attributes.
+    const box = figure.querySelector(".chart-canvas");
+    if (box.dataset.chartRows) {
+      box.style.setProperty("--chart-rows", box.dataset.chartRows);
+    }
     const format = formatter(spec.unit);
     const datasets = spec.series.map((s, i) => {
       const color = PALETTE[i % PALETTE.length];

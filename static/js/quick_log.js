@@ -287,6 +287,15 @@
     }
   });
 
+  // The search sends the box's text as the parameter data-search-param names: htmx could
+  // compute it (hx-vals="js:...") only with eval, which the CSP forbids.
+  document.addEventListener("htmx:configRequest", function (event) {
+    const name = event.detail.elt.dataset.searchParam;
+    if (name) {
+      event.detail.parameters[name] = event.detail.elt.value;
+    }
+  });
+
   // --- sending and answers ------------------------------------------------------
 
   // Tell the server the page shows the (unfiltered) activity list, so its answer adds the new row to it.

@@ -1,0 +1,35 @@
+/* Small behaviours of every page, loaded by base.html after htmx.
+ *
+ * The Content-Security-Policy allows no inline script, event handler or style
+ * attribute, so pages mark elements with data attributes and this file acts on
+ * them, for the first page and for every fragment htmx swaps in:
+ *  - data-submit-on-change: a <select> that submits its form when changed;
+ *  - data-print: a button that opens the print dialog;
+ *  - data-width="42": a bar drawn 42 % wide (progress bars), set through the CSSOM,
+ *    which the policy allows.
+ */
+(function () {
+  "use strict";
+
+  document.addEventListener("change", function (event) {
+    if (event.target instanceof HTMLSelectElement && event.target.matches("[data-submit-on-change]")) {
+      event.target.form.submit();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target instanceof Element && event.target.closest("[data-print]")) {
+      window.print();
+    }
+  });
+
+  htmx.onLoad(function (root) {
+    const elements = Array.from(root.querySelectorAll("[data-width]"));
+    if (root.matches("[data-width]")) {
+      elements.push(root);
+    }
+    elements.forEach(function (element) {
+      element.style.width = Number(element.dataset.width) + "%";
+    });
+  });
+})();
