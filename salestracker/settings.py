@@ -190,6 +190,15 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="salestracker@localho
 # by default; a Redis database of its own in production, shared by every worker (not the
 # broker's: clearing the cache must not drop queued tasks).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":  # CACHE_URL=redis://...
+    # A cache outage degrades to the database: django-redis answers every read as a miss and
+    # drops every write, logging each failure, instead of failing the request. Refused
+    # connections fail at once and redis-py does not retry them (no retry on a URL pool);
+    # the short timeouts bound what a hung Redis costs each cache call.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
+    )
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # Celery: a Redis broker in production; in the embedded default (no REDIS_URL)
 # tasks run eagerly, in-process, right after the request's commit.
@@ -202,10 +211,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-# Short socket timeouts: a hung Redis makes an enqueue fail in about two
-# seconds instead of blocking a request for a minute.
+# An enqueue fails fast: short socket timeouts (a hung Redis costs about two seconds, not a
+# minute) and one immediate retry, which reconnects a pooled connection Redis dropped on a restart.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_CONNECTION_MAX_RETRIES = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# The worker's consumer and beat (the only readers of this setting) reconnect forever, backing
+# off up to 30 s, and never exit on a broker outage; see salestracker/celery.py for the catch-up.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 2,
     "socket_connect_timeout": 2,

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -130,6 +131,76 @@ def redis_server():
         shutil.rmtree(folder, ignore_errors=True)
 
 
+class RestartableRedis:
+    """A redis-server on a fixed port that can be stopped and started again, as in an outage.
+    Nothing is kept on disk, so a restart comes back empty, as a Redis without persistence does."""
+
+    def __init__(self, binary: str):
+        self.binary = binary
+        self.port = free_port()
+        self.folder = tempfile.mkdtemp(prefix="salestracker-redis-")
+        self.process = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(
+            [*command, "--dir", self.folder], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_for(lambda: _redis_ping(self.port), "redis-server")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@contextmanager
+def restartable_redis_server():
+    """Yield a started ``RestartableRedis``; stopped and removed afterwards."""
+    binary = shutil.which("redis-server")
+    if not binary:
+        raise ServiceUnavailable("redis-server is not installed")
+    server = RestartableRedis(binary)
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.process.poll() is None:
+            server.stop()
+        shutil.rmtree(server.folder, ignore_errors=True)
+
+
+@contextmanager
+def hung_server():
+    """Yield the port of a server that accepts connections and never answers, like a Redis
+    stuck on a full disk: only timeouts end a call to it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    server.settimeout(0.2)
+    accepted, stop = [], threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        for connection in accepted:
+            connection.close()
+        server.close()
+
+
 def celery_app_for(broker_url: str):
     """A Celery app with the project's settings (timeouts, acks) but talking to
     ``broker_url``: what the web process uses in production."""
@@ -143,11 +214,12 @@ def celery_app_for(broker_url: str):
 
 
 @contextmanager
-def celery_worker(*, redis_url: str, database_url: str | None):
+def celery_worker(*, redis_url: str, database_url: str | None, env: dict[str, str] | None = None):
     """Run a real Celery worker process against ``redis_url`` (and the test
-    database, when given); yield the process once it answers a ping."""
+    database, when given, and more environment from ``env``); yield the process
+    once it answers a ping, with its log file as ``log_path``."""
     app = celery_app_for(redis_url)
-    env = {**os.environ, "REDIS_URL": redis_url, "CELERY_TASK_ALWAYS_EAGER": "0"}
+    env = {**os.environ, "REDIS_URL": redis_url, "CELERY_TASK_ALWAYS_EAGER": "0", **(env or {})}
     if database_url:
         env["DATABASE_URL"] = database_url
     folder = Path(tempfile.mkdtemp(prefix="salestracker-worker-"))
@@ -158,6 +230,7 @@ def celery_worker(*, redis_url: str, database_url: str | None):
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for(lambda: process.poll() is None and bool(app.control.ping(timeout=0.5)), "the Celery worker", 60)
+        process.log_path = log_path
         yield process
     except RuntimeError as exc:
         raise RuntimeError(f"{exc}; worker log:\n{log_path.read_text()}") from exc

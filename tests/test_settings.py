@@ -104,7 +104,9 @@ def test_the_cache_is_per_process_by_default_and_redis_when_cache_url_says_so():
     backend = "[settings.CACHES['default']['BACKEND'], settings.CACHES['default'].get('LOCATION')]"
     assert _setting(backend, {})[0] == "django.core.cache.backends.locmem.LocMemCache"
     redis = {**PRODUCTION, "CACHE_URL": "redis://redis.example.com:6379/1"}
-    assert _setting(backend, redis) == [
-        "django.core.cache.backends.redis.RedisCache",
-        "redis://redis.example.com:6379/1",
-    ]
+    assert _setting(backend, redis) == ["django_redis.cache.RedisCache", "redis://redis.example.com:6379/1"]
+    # A Redis outage degrades to the database instead of failing requests, and a hung Redis
+    # costs each cache call well under a second.
+    options = _setting("settings.CACHES['default']['OPTIONS']", redis)
+    assert options["IGNORE_EXCEPTIONS"] is True
+    assert options["SOCKET_TIMEOUT"] <= 1 and options["SOCKET_CONNECT_TIMEOUT"] <= 1
