@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -206,3 +207,24 @@ class User(AbstractUser):
     @property
     def is_rep(self) -> bool:
         return self.role == Role.REP and not self.is_superuser
+
+
+class Submission(models.Model):
+    """A create form's one-time key, claimed in the same transaction as what the form creates, with
+    where its answer led: the same form sent again (a retry after an error page, a reload, a double
+    click) is answered from here instead of writing twice. Rows are deleted after a day."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("user"))
+    key = models.CharField(_("key"), max_length=64)
+    # The first answer's redirect, and the id of what it saved (for an answer rebuilt from it).
+    location = models.TextField(_("location"), blank=True)
+    object_id = models.BigIntegerField(_("object id"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="accounts_submission_user_key")]
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self):
+        return self.key

@@ -235,6 +235,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dashboards.tasks.rebuild_rollups",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Hourly: forget the create forms' one-time keys older than a day (a retry comes within minutes).
+    "expire-submission-keys": {"task": "accounts.tasks.expire_submissions", "schedule": crontab(minute=40)},
 }
 
 # Production hardening: applies whenever DEBUG is off.
