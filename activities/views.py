@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from accounts import submissions
 from salestracker.csvio import csv_response
 from salestracker.forms import add_service_errors
 from salestracker.links import with_links
@@ -64,13 +65,26 @@ def _activity_for(request, activity_id: int) -> Activity:
 # --- logging --------------------------------------------------------------
 
 
+def _in_panel(request) -> bool:
+    return bool(request.htmx) and not request.htmx.boosted
+
+
+def _log_again(request, first):
+    """The same quick-log sent twice: in the panel, the first answer again, rebuilt from its activity."""
+    activity = Activity.objects.visible_to(request.user).filter(pk=first.object_id).first()
+    if _in_panel(request) and activity is not None:
+        return _logged_panel(request, activity)
+    return submissions.answer_again(request, first)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
+@submissions.once(replay=_log_again)
 def log(request):
     """Log one activity. From the quick-log panel (htmx) the answer is the
     panel's form again: cleared, with a confirmation and the new row for the
     list, or with its errors (422). Without JavaScript, a page of its own."""
-    panel = bool(request.htmx) and not request.htmx.boosted
+    panel = _in_panel(request)
     form = ActivityForm(request.POST or None, user=request.user, auto_id=PANEL_AUTO_ID if panel else "id_%s")
     activity = None
     if request.method == "POST" and form.is_valid():
@@ -84,18 +98,22 @@ def log(request):
             return render(request, "activities/_quick_log.html#quick-log-form", {"form": form}, status=status)
         return render(request, "activities/form.html", {"form": form, "title": _("Log activity")}, status=status)
 
-    confirmation = _logged_message(activity)
     if not panel:
-        messages.success(request, confirmation)
-        return redirect("activities:list")
-    # A fresh form for the next one, for the same rep (a manager often logs several for one person).
+        messages.success(request, _logged_message(activity))
+        return submissions.record(request, redirect("activities:list"), object_id=activity.pk)
+    return submissions.record(request, _logged_panel(request, activity), object_id=activity.pk)
+
+
+def _logged_panel(request, activity: Activity):
+    """The panel after a save: a fresh form (with a new submission key) for the next one, for the
+    same rep (a manager often logs several for one person), the confirmation and the new row."""
     fresh = ActivityForm(user=request.user, auto_id=PANEL_AUTO_ID, initial={"owner": activity.owner_id})
     response = render(
         request,
         "activities/_quick_log.html#quick-log-form",
         {
             "form": fresh,
-            "confirmation": confirmation,
+            "confirmation": _logged_message(activity),
             "new_activity": with_row_fields([activity])[0],
             "list_on_page": request.headers.get(LIST_ON_PAGE_HEADER) == "1",
         },

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import submissions
 from pipeline.importers import decode
 from salestracker.csvio import csv_response
 
@@ -150,12 +151,13 @@ def import_template(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submissions.once()
 def import_upload(request):
     """Any signed-in user may import; who they may import for is checked on every row."""
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         job = importers.import_create(by=request.user, file_name=form.cleaned_data["file"].name, content=form.text)
-        return redirect("activities:import_mapping", import_id=job.pk)
+        return submissions.record(request, redirect("activities:import_mapping", import_id=job.pk))
     recent = ActivityImport.objects.filter(created_by=request.user).defer("content", "errors", "preview")
     return render(
         request,
@@ -204,6 +206,7 @@ def import_detail(request, import_id):
 
 @login_required
 @require_POST
+@submissions.once()
 def import_confirm(request, import_id):
     job = _import_for(request, import_id)
     with transaction.atomic():
@@ -212,7 +215,8 @@ def import_confirm(request, import_id):
             _enqueue_on_commit(run_import, job)
     if not confirmed:
         messages.info(request, _("This import is not waiting for a confirmation."))
-    return redirect("activities:import_detail", import_id=job.pk)
+        return redirect("activities:import_detail", import_id=job.pk)
+    return submissions.record(request, redirect("activities:import_detail", import_id=job.pk))
 
 
 @login_required

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts import submissions
 from activities import selectors as activity_selectors
 from salestracker.csvio import csv_response
 from salestracker.forms import add_service_errors
@@ -117,6 +118,7 @@ def deal_detail(request, deal_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submissions.once()
 def deal_create(request):
     initial = {name: request.GET[name] for name in ("pipeline", "stage") if request.GET.get(name, "").isdigit()}
     form = DealCreateForm(request.POST or None, user=request.user, initial=initial)
@@ -127,7 +129,7 @@ def deal_create(request):
             add_service_errors(form, error)
         else:
             messages.success(request, _("Created %(deal)s.") % {"deal": deal})
-            return redirect("pipeline:deal_detail", deal_id=deal.pk)
+            return submissions.record(request, redirect("pipeline:deal_detail", deal_id=deal.pk))
     return render(
         request,
         "pipeline/deals/form.html",

@@ -20,6 +20,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts import submissions
 from salestracker.csvio import csv_response
 
 from . import services
@@ -162,6 +163,7 @@ def company_detail(request, company_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submissions.once()
 def company_create(request):
     return _company_form(request, Company(owner=request.user), _("Add a company"))
 
@@ -178,7 +180,7 @@ def _company_form(request, company: Company, title: str):
     if request.method == "POST" and form.is_valid():
         company = services.company_save(company=form.save(commit=False))
         messages.success(request, _("Saved %(name)s.") % {"name": company})
-        return redirect("pipeline:company_detail", company_id=company.pk)
+        return submissions.record(request, redirect("pipeline:company_detail", company_id=company.pk))
     cancel_url = (
         reverse("pipeline:company_detail", args=[company.pk]) if company.pk else reverse("pipeline:company_list")
     )
@@ -268,6 +270,7 @@ def contact_detail(request, contact_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submissions.once()
 def contact_create(request):
     contact = Contact(owner=request.user)
     # "Add a contact" on a company's page starts with that company chosen.
@@ -287,7 +290,7 @@ def _contact_form(request, contact: Contact, title: str, initial: dict | None = 
     if request.method == "POST" and form.is_valid():
         contact = services.contact_save(contact=form.save(commit=False))
         messages.success(request, _("Saved %(name)s.") % {"name": contact})
-        return redirect("pipeline:contact_detail", contact_id=contact.pk)
+        return submissions.record(request, redirect("pipeline:contact_detail", contact_id=contact.pk))
     cancel_url = (
         reverse("pipeline:contact_detail", args=[contact.pk]) if contact.pk else reverse("pipeline:contact_list")
     )

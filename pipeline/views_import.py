@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts import submissions
 from salestracker.csvio import csv_response
 
 from . import importers
@@ -47,6 +48,7 @@ def import_template(request, kind):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@submissions.once()
 def import_upload(request, kind):
     """Any signed-in user may import companies and contacts; deals only for the owners they may import for
     (checked per row: reps themselves, managers their teams, admins anyone)."""
@@ -85,7 +87,7 @@ def _confirm(request, spec):
                 result.errors = exc.errors
             else:
                 messages.success(request, spec.imported_message(count))
-                return redirect(DONE_URLS[spec.slug])
+                return submissions.record(request, redirect(DONE_URLS[spec.slug]))
     # Something changed since the preview: show why; the file has to be uploaded again.
     return _render(request, spec, form=ImportUploadForm(), result=result, filename=pending["filename"])
 

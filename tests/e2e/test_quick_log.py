@@ -69,3 +69,31 @@ def test_rep_logs_call_from_quick_log_panel(rep_with_contact, page: Page):
         contact,
         contact.company,
     )
+
+
+def test_rep_logs_two_calls_in_a_row_and_both_are_saved(rep_with_contact, page: Page):
+    """The panel's form comes back after a save with a new one-time key, so the next call is not
+    taken for a resubmission of the first."""
+    sign_in(page, rep_with_contact["url"], "quinn", reverse("activities:list"))
+    page.keyboard.press("l")
+    panel = page.locator("#quick-log")
+    expect(panel).to_be_visible()
+    key = panel.locator("input[name='submission_key']")
+    first_key = key.input_value()
+
+    panel.get_by_text("Connected", exact=True).click()
+    panel.get_by_label("Notes").fill("first call")
+    panel.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("activity-row")).to_have_count(1)
+    expect(key).not_to_have_value(first_key)
+
+    panel.get_by_text("Voicemail", exact=True).click()
+    panel.get_by_label("Notes").fill("second call")
+    panel.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("activity-row")).to_have_count(2)
+    expect(panel.get_by_test_id("quick-log-confirmation")).to_contain_text("Call logged")
+
+    assert sorted(Activity.objects.values_list("notes", "outcome")) == [
+        ("first call", Outcome.CONNECTED),
+        ("second call", Outcome.VOICEMAIL),
+    ]
