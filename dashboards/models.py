@@ -28,6 +28,15 @@ class Scope(models.TextChoices):
     ALL = "all", _("Everything")
 
 
+class DirtyMarkQuerySet(models.QuerySet):
+    def ready(self, now=None):
+        """Marks a drain may claim: never failed, or failed and due for another try."""
+        return self.filter(models.Q(retry_at__isnull=True) | models.Q(retry_at__lte=now or timezone.now()))
+
+    def failed(self):
+        return self.filter(failed_at__isnull=False)
+
+
 class DirtyMark(models.Model):
     """A rollup key whose source rows changed: written in the writer's transaction,
     claimed and deleted by the refresh that recomputes it.
@@ -45,6 +54,14 @@ class DirtyMark(models.Model):
     quota_id = models.IntegerField(null=True)
     claim = models.CharField(max_length=32, null=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # A refresh of this key that failed (a poison key): set aside until ``retry_at`` so the
+    # other keys keep refreshing, and shown to admins with its error.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    failed_at = models.DateTimeField(null=True)
+    retry_at = models.DateTimeField(null=True)
+    error = models.TextField(blank=True)
+
+    objects = DirtyMarkQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["claim", "scope"])]

@@ -27,6 +27,7 @@ and the backend's own ``datetime_cast_date_sql``.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -36,12 +37,13 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as day_start
 from decimal import Decimal
 from itertools import chain
 from uuid import uuid4
 
-from django.db import OperationalError, connection, connections, transaction
+from django.db import InterfaceError, OperationalError, connection, connections, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
@@ -51,6 +53,7 @@ from pipeline.models import Company, Deal, Stage, StageChange, StageKind
 from quotas.middleware import org_time_zone
 from quotas.models import OrgSettings, Quota
 from quotas.periods import KINDS, Period
+from salestracker.dates import EARLIEST_DAY, latest_day
 
 from . import figure_cache
 from .models import (
@@ -67,7 +70,12 @@ from .models import (
     StageRollup,
 )
 
+logger = logging.getLogger(__name__)
+
 BATCH = 2_000  # marks claimed per transaction
+# A key whose refresh failed waits this long before its next try, twice as long after each
+# failure up to the cap: one poison key costs a drain its time rarely, not every minute.
+RETRY_FIRST, RETRY_MAX = timedelta(minutes=5), timedelta(hours=1)
 VERIFY_CHUNK = 25  # reps compared at a time by verify
 LOCK_ALL, LOCK_REPS, LOCK_TEAMS = 7300, 7301, 7302  # advisory lock namespaces
 
@@ -113,8 +121,13 @@ def _calendar_bounds(first: date, last: date, fiscal_start: int) -> tuple[date, 
 
 
 def calendar_ensure(first: date | None, last: date | None) -> None:
-    """Extend the calendar to cover ``first``..``last``; cheap when it already does."""
+    """Extend the calendar to cover ``first``..``last`` within the accepted window of dates
+    (``salestracker.dates``); cheap when it already does. Days beyond the window are never
+    added: a row dated in year 9999 would otherwise cost millions of rows, or overflow."""
     if first is None or last is None:
+        return
+    first, last = max(first, EARLIEST_DAY), min(last, latest_day())
+    if first > last:
         return
     fiscal_start = _fiscal_start()
     want_first, want_last = _calendar_bounds(first, last, fiscal_start)
@@ -141,10 +154,20 @@ def calendar_reset() -> None:
     more each side allows for any time zone."""
     moments = Activity.objects.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
     tz = zoneinfo.ZoneInfo(org_time_zone())
+    # Moments far outside the window are brought near it first: converting year 9999 or year 1
+    # to a local day can overflow, and the calendar stops at the window anyway.
+    edges = (
+        datetime.combine(EARLIEST_DAY, day_start(), UTC) - timedelta(days=2),
+        datetime.combine(latest_day(), day_start(), UTC) + timedelta(days=2),
+    )
+
+    def local_day(moment: datetime) -> date:
+        return timezone.localtime(min(max(moment, edges[0]), edges[1]), tz).date()
+
     days = [
         {
-            "first": moments["first"] and timezone.localtime(moments["first"], tz).date() - timedelta(days=1),
-            "last": moments["last"] and timezone.localtime(moments["last"], tz).date() + timedelta(days=1),
+            "first": moments["first"] and local_day(moments["first"]) - timedelta(days=1),
+            "last": moments["last"] and local_day(moments["last"]) + timedelta(days=1),
         },
         StageChange.objects.aggregate(first=Min("day"), last=Max("day")),
         Deal.objects.aggregate(first=Min("closed_on"), last=Max("closed_on")),
@@ -240,10 +263,15 @@ def _rep_chunk(rep_ids: list[int]) -> Filter:
 
 def _claimed_filter(activity_keys: set, pipeline_keys: set, quota_ids: set[int]) -> Filter:
     """The keys of claimed marks, as literals: the planner then reads exactly those
-    index ranges (a subquery on the marks made PostgreSQL walk whole indexes)."""
+    index ranges (a subquery on the marks made PostgreSQL walk whole indexes).
+
+    A day outside the accepted window names no period (its periods are not in the
+    calendar, and computing them can overflow): it refreshes its day rows only."""
     fiscal_start = _fiscal_start()
+    last_day = latest_day()
+    in_window = {(rep, day) for rep, day in pipeline_keys if EARLIEST_DAY <= day <= last_day}
     periods = {
-        (rep, kind, Period.containing(day, kind, fiscal_start).start) for rep, day in pipeline_keys for kind in KINDS
+        (rep, kind, Period.containing(day, kind, fiscal_start).start) for rep, day in in_window for kind in KINDS
     }
     ends = [Period(start, kind, fiscal_start).end for _, kind, start in periods]
     return Filter(
@@ -253,12 +281,13 @@ def _claimed_filter(activity_keys: set, pipeline_keys: set, quota_ids: set[int])
         periods=_in_values("{rep}, c.period_kind, c.period_start", periods),
         calendar=_in_values("c.period_kind, c.period_start", {(kind, start) for _, kind, start in periods}),
         span=(min(start for _, _, start in periods), max(ends)) if periods else None,
-        quotas=f"{{q}}.id IN ({_ids(quota_ids | _quotas_touched(pipeline_keys, fiscal_start))})",
+        quotas=f"{{q}}.id IN ({_ids(quota_ids | _quotas_touched(in_window, fiscal_start))})",
     )
 
 
 def _quotas_touched(pipeline_keys: set, fiscal_start: int) -> set[int]:
-    """Quotas of the marked reps, or of their teams, whose period holds a marked day."""
+    """Quotas of the marked reps, or of their teams, whose period holds a marked day (days
+    within the accepted window: a quota starting after it holds none)."""
     if not pipeline_keys:
         return set()
     days_by_rep: dict[int, set[date]] = {}
@@ -272,7 +301,10 @@ def _quotas_touched(pipeline_keys: set, fiscal_start: int) -> set[int]:
         "pk", "rep_id", "team_id", "period_kind", "period_start"
     )
     touched = set()
+    last_day = latest_day()
     for pk, rep, team, kind, start in quotas:
+        if start > last_day:
+            continue
         end = Period(start, kind, fiscal_start).next().start
         days = days_by_rep.get(rep, set()) if rep else days_by_team.get(team, set())
         if any(start <= day < end for day in days):
@@ -690,17 +722,19 @@ def _lock_reps_and_teams(rep_ids, team_ids=()) -> None:
 # --- drain: the dirty keys only ---------------------------------------------------------
 
 
-def _claim(token: str, *, up_to: int, limit: int) -> int:
+def _claim(token: str, marks, *, limit: int | None = None) -> list[int]:
+    """Claim up to ``limit`` of ``marks`` that no one else holds and that are due; their ids."""
     ids = list(
-        DirtyMark.objects.select_for_update(skip_locked=True)
-        .filter(claim__isnull=True, pk__lte=up_to)
+        marks.select_for_update(skip_locked=True)
+        .ready()
+        .filter(claim__isnull=True)
         .exclude(scope=Scope.ALL)
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
     if ids:
         DirtyMark.objects.filter(pk__in=ids).update(claim=token)
-    return len(ids)
+    return ids
 
 
 def _refresh_claimed(token: str) -> None:
@@ -737,23 +771,97 @@ def drain(*, batch: int = BATCH) -> int:
 
     Marks written while it runs are left for the next drain (each writer
     enqueues one after its commit). A mark asking for everything runs a rebuild.
+    A key whose refresh fails is set aside (``_refresh_apart``): the other keys of its
+    batch are refreshed and cleared, the failing one waits for a later drain.
     """
     up_to = DirtyMark.objects.aggregate(last=Max("pk"))["last"]
     if up_to is None:
         return 0
-    if DirtyMark.objects.filter(scope=Scope.ALL, pk__lte=up_to).exists():
-        rebuild()
-        return 1
+    everything = list(DirtyMark.objects.ready().filter(scope=Scope.ALL, pk__lte=up_to).values_list("pk", flat=True))
+    if everything:
+        try:
+            rebuild()
+            return 1
+        except Exception as error:
+            if _transient(error):
+                raise
+            _set_aside(everything, error)
+    marks = DirtyMark.objects.filter(pk__lte=up_to)
     cleared = 0
     while True:
-        with transaction.atomic():
-            token = uuid4().hex
-            claimed = _claim(token, up_to=up_to, limit=batch)
-            if not claimed:
-                return cleared
-            _refresh_claimed(token)
-            DirtyMark.objects.filter(claim=token).delete()
-        cleared += claimed
+        ids: list[int] = []
+        try:
+            with transaction.atomic():
+                token = uuid4().hex
+                ids = _claim(token, marks, limit=batch)
+                if not ids:
+                    return cleared
+                _refresh_claimed(token)
+                DirtyMark.objects.filter(claim=token).delete()
+            cleared += len(ids)
+        except Exception as error:
+            if not ids or _transient(error):
+                raise
+            cleared += _refresh_apart(ids, error)
+
+
+def _transient(error: Exception) -> bool:
+    """A lost connection, a deadlock or a lock timeout: the task retries the whole drain later
+    (its marks are still there), rather than taking the keys for poison ones."""
+    return isinstance(error, OperationalError | InterfaceError)
+
+
+def _refresh_apart(ids: list[int], error: Exception) -> int:
+    """Refresh the keys of a failed batch in halves, each in its own transaction, halving again
+    the parts that fail, down to the failing keys, which are set aside; how many marks it
+    cleared. Runs only after a batch failed: a normal drain never pays for it."""
+    keys: dict[tuple, list[int]] = {}
+    for pk, *key in DirtyMark.objects.filter(pk__in=ids).values_list("pk", "scope", "rep_id", "day", "quota_id"):
+        keys.setdefault(tuple(key), []).append(pk)
+    parts, cleared = [(list(keys.values()), error)], 0
+    while parts:
+        groups, failure = parts.pop()
+        if len(groups) == 1:
+            _set_aside(groups[0], failure)
+            continue
+        for half in (groups[: len(groups) // 2], groups[len(groups) // 2 :]):
+            try:
+                with transaction.atomic():
+                    token = uuid4().hex
+                    claimed = _claim(token, DirtyMark.objects.filter(pk__in=[pk for group in half for pk in group]))
+                    if claimed:
+                        _refresh_claimed(token)
+                        DirtyMark.objects.filter(claim=token).delete()
+                cleared += len(claimed)
+            except Exception as half_error:
+                if _transient(half_error):
+                    raise
+                parts.append((half, half_error))
+    return cleared
+
+
+def _set_aside(ids: list[int], error: Exception) -> None:
+    """Record a failed refresh on the marks of one key: the ordinary drains skip them until a
+    backoff has passed; logged once per failure, with the key, and listed to admins."""
+    marks = DirtyMark.objects.filter(pk__in=ids)
+    mark = marks.order_by("-attempts").first()
+    if mark is None:  # cleared meanwhile by a rebuild
+        return
+    attempts = mark.attempts + 1
+    now = timezone.now()
+    retry_at = now + min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_MAX)
+    marks.update(
+        claim=None, attempts=attempts, failed_at=now, retry_at=retry_at, error=f"{type(error).__name__}: {error}"[:2000]
+    )
+    key = [f"{name} {value}" for name, value in (("rep", mark.rep_id), ("day", mark.day), ("quota", mark.quota_id))]
+    logger.error(
+        "Rollup refresh failed for the %s key (%s), attempt %d; set aside until %s.",
+        mark.scope,
+        ", ".join(part for part in key if not part.endswith(" None")) or "everything",
+        attempts,
+        retry_at.isoformat(timespec="seconds"),
+        exc_info=error,
+    )
 
 
 # --- rebuild and verify: everything -----------------------------------------------------

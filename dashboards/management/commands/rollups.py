@@ -5,6 +5,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from dashboards import rollups
+from dashboards.models import DirtyMark
 from quotas.middleware import org_time_zone
 
 
@@ -33,6 +34,13 @@ class Command(BaseCommand):
         elif action == "drain":
             cleared = rollups.drain()
             self.stdout.write(self.style.SUCCESS(f"Drained {cleared} dirty marks."))
+            # Keys whose refresh failed wait for a later drain; an operator sees which and why.
+            failed = DirtyMark.objects.failed().order_by("pk")
+            for mark in failed:
+                self.stderr.write(
+                    f"Set aside: {mark.scope} rep {mark.rep_id} day {mark.day} quota {mark.quota_id}"
+                    f" ({mark.attempts} attempts, next {mark.retry_at:%Y-%m-%d %H:%M}): {mark.error}"
+                )
         else:
             differences = rollups.verify()
             for line in differences:
