@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_rep, views_team
+from . import views, views_rep, views_status, views_team
+from .health import HealthView
 
 app_name = "dashboards"
 
@@ -20,4 +21,10 @@ urlpatterns = [
     path("one-on-one/<int:rep_id>/close/", views_rep.one_on_one_close, name="one_on_one_close"),
     path("team/", views_team.team, name="team"),
     path("team/export/<slug:table>/", views_team.team_export, name="team_export"),
+    path("settings/status/", views_status.system_status, name="system_status"),
+    # No sign-in, and exempt from the HTTPS redirect (settings). Everything, for monitors and compose;
+    # what a web process needs to serve pages, for a load balancer: a stopped worker or a lagging
+    # refresh must not take every web process out of rotation.
+    path("health/", HealthView.as_view(), name="health"),
+    path("health/web/", HealthView.as_view(only=("database",)), name="health_web"),
 ]

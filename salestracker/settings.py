@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "csp",
+    "health_check",
     "accounts",
     "pipeline",
     "activities",
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dashboards.context_processors.refresh_alert",
             ],
         },
     },
@@ -229,6 +231,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Admins see a banner, and /health/ fails, once a dashboard change has waited this long.
+ROLLUP_LAG_ALERT_MINUTES = env.int("ROLLUP_LAG_ALERT_MINUTES", default=10)
 # The one beat schedule: each entry says when it runs and why.
 CELERY_BEAT_SCHEDULE = {
     # Every minute: recompute keys whose enqueued refresh never ran (the broker
@@ -248,6 +252,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers probe the health endpoint over plain HTTP, inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG

@@ -36,6 +36,9 @@ MATRIX = {
     "dashboards:one_on_one_close": (lambda o: {"rep_id": o["rep"].pk}, (REDIRECT,) + (NOT_ALLOWED,) * 4),
     "dashboards:team": (None, MANAGERS),
     "dashboards:team_export": (lambda o: {"table": "reps"}, MANAGERS),
+    "dashboards:system_status": (None, ADMIN_ONLY),
+    "dashboards:health": (None, (OK,) * 5),  # for monitors and load balancers: no sign-in, no data
+    "dashboards:health_web": (None, (OK,) * 5),
     "accounts:login": (None, (OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
     "accounts:logout": (None, (NOT_ALLOWED,) * 5),
     "accounts:password_change": (None, SIGNED_IN),
