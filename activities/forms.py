@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from pipeline.models import Company, Contact, Deal, LeadSource
+from salestracker.dates import validate_in_window
 from salestracker.forms import DateInput, DateTimeLocalInput, add_service_errors
 
 from . import selectors, services
@@ -49,10 +50,18 @@ class ActivityForm(forms.Form):
     )
     contact = forms.ModelChoiceField(queryset=Contact.objects.all(), required=False, widget=forms.HiddenInput)
     company = forms.ModelChoiceField(queryset=Company.objects.all(), required=False, widget=forms.HiddenInput)
-    # Any deal id is accepted here; the service refuses one the user may not see, with its own message.
-    deal = forms.ModelChoiceField(queryset=Deal.objects.all(), required=False, widget=forms.HiddenInput)
+    # Any deal id is accepted here; the service refuses one the user may not see with the message
+    # given here to an id of no deal at all, so the answer does not tell that a deal exists.
+    deal = forms.ModelChoiceField(
+        queryset=Deal.objects.all(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": services.DEAL_REFUSED},
+    )
     lead_source = forms.ModelChoiceField(queryset=LeadSource.objects.none(), label=_("Source"), required=False)
-    occurred_at = forms.DateTimeField(label=_("When"), required=False, widget=DateTimeLocalInput)
+    occurred_at = forms.DateTimeField(
+        label=_("When"), required=False, widget=DateTimeLocalInput, validators=[validate_in_window]
+    )
     duration_minutes = forms.IntegerField(
         label=_("Minutes"), min_value=0, max_value=MAX_MINUTES, required=False, widget=forms.NumberInput
     )

@@ -46,6 +46,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from pipeline.importers import RowError, _cell, _delimiter, _key, _lookup_in, _normalise_header
 from pipeline.models import Company, Contact, Deal, LeadSource
+from salestracker.dates import validate_in_window
 
 from .models import OUTCOMES_BY_KIND, Activity, ActivityImport, ImportStatus, Kind, Outcome
 from .services import check_activity, default_outcome
@@ -450,10 +451,16 @@ class _Checker:
                 raise ValueError(text)
             year, month, day, hour, minute, second = (int(part) for part in match.groups(default="0"))
             # What timezone.make_aware does, without looking the time zone up again for every row.
-            return datetime(year, month, day, hour, minute, second, tzinfo=self.tz)
+            when = datetime(year, month, day, hour, minute, second, tzinfo=self.tz)
         except ValueError:
             found.append(("occurred_at", self.messages["when"]))
             return None
+        try:
+            validate_in_window(when)
+        except ValidationError as exc:
+            found.extend(("occurred_at", message) for message in exc.messages)
+            return None
+        return when
 
     def _duration(self, text: str, found) -> int:
         if not text:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OwnedQuerySet
+from salestracker.dates import validate_in_window
 
 User = settings.AUTH_USER_MODEL
 
@@ -74,7 +75,7 @@ class Activity(models.Model):
     owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="activities", verbose_name=_("rep"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
-    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now, validators=[validate_in_window])
     day = models.DateField(_("day"), help_text=_("Local date of occurred_at, for grouping by period."))
     duration_minutes = models.PositiveIntegerField(_("minutes"), default=0)
     company = models.ForeignKey(

@@ -7,13 +7,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pipeline.models import Deal
+from salestracker.dates import validate_in_window
 
 from .models import FUTURE_KINDS, HELD_OUTCOMES, MEETING_KINDS, OUTCOMES_BY_KIND, Activity, Kind, Outcome
 
 # Clocks drift: "now" on the rep's phone may be a little ahead of the server.
 CLOCK_TOLERANCE = timedelta(minutes=5)
+# The same words for a deal that does not exist and one the user may not see, so neither is told apart.
+DEAL_REFUSED = gettext_lazy("You cannot log activity on that deal.")
 
 
 def default_outcome(kind: str, occurred_at: datetime, now: datetime | None = None) -> str:
@@ -39,6 +43,18 @@ def check_activity(*, kind: str, outcome: str, occurred_at: datetime, now: datet
         )
     elif allowed and not outcome:
         errors["outcome"] = _("Choose how it went.")
+    try:
+        validate_in_window(occurred_at)
+    except ValidationError as error:
+        # Checked before anything works out its local day, which overflows at year 1 or 9999.
+        errors["occurred_at"] = error.messages
+    else:
+        _check_future(kind, outcome, occurred_at, now, errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_future(kind: str, outcome: str, occurred_at: datetime, now: datetime, errors: dict) -> None:
     if occurred_at > now + CLOCK_TOLERANCE:
         if kind not in FUTURE_KINDS:
             errors["occurred_at"] = _(
@@ -46,14 +62,12 @@ def check_activity(*, kind: str, outcome: str, occurred_at: datetime, now: datet
             ) % {"kind": Kind(kind).label.lower()}
         elif outcome and outcome not in (Outcome.SCHEDULED, Outcome.CANCELLED):
             errors["outcome"] = _("A meeting in the future can only be scheduled or cancelled.")
-    if errors:
-        raise ValidationError(errors)
 
 
 def _links(*, by, deal, contact, company):
     """Check the linked records and fill the company from the deal or contact."""
     if deal is not None and not Deal.objects.visible_to(by).filter(pk=deal.pk).exists():
-        raise ValidationError({"deal": _("You cannot log activity on that deal.")})
+        raise ValidationError({"deal": DEAL_REFUSED})
     if contact is not None and company is not None and contact.company_id and contact.company_id != company.pk:
         raise ValidationError({"contact": _("That contact works at another company.")})
     if deal is not None and company is not None and deal.company_id != company.pk:

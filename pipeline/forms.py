@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, Territory, User
+from salestracker.dates import validate_in_window
 from salestracker.forms import DateInput
 
 from .models import Company, Competitor, Contact, Deal, LeadSource, LostReason, Pipeline, Stage, StageKind
@@ -124,7 +125,11 @@ class DealMoveForm(forms.Form):
 
     stage = forms.ModelChoiceField(queryset=Stage.objects.none(), label=_("Move to"), empty_label=None)
     closed_on = forms.DateField(
-        label=_("Close date"), required=False, widget=DateInput(), help_text=_("Needed when the deal is won.")
+        label=_("Close date"),
+        required=False,
+        widget=DateInput(),
+        validators=[validate_in_window],
+        help_text=_("Needed when the deal is won."),
     )
     lost_reason = forms.ModelChoiceField(
         queryset=LostReason.objects.none(),

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import Team, Territory, User
 from salestracker.csvio import FORMULA_PREFIXES
+from salestracker.dates import validate_in_window
 
 from . import services
 from .models import (
@@ -320,10 +321,16 @@ def _date(cells: dict[str, str], column: str, errors: _RowErrors) -> date | None
     if not text:
         return None
     try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
+        day = datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         errors.add(column, _("Write the date as YYYY-MM-DD, for example 2026-03-31."))
         return None
+    try:
+        validate_in_window(day)
+    except ValidationError as exc:
+        errors.add_validation_error(column, exc)
+        return None
+    return day
 
 
 def _not_future(value: date | None, column: str, errors: _RowErrors) -> None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OwnedQuerySet, Team, Territory
+from salestracker.dates import validate_in_window
 
 User = settings.AUTH_USER_MODEL
 
@@ -256,8 +257,10 @@ class Deal(models.Model):
     lead_source = models.ForeignKey(
         LeadSource, on_delete=models.PROTECT, null=True, blank=True, related_name="deals", verbose_name=_("lead source")
     )
-    expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
-    closed_on = models.DateField(_("close date"), null=True, blank=True)
+    expected_close_date = models.DateField(
+        _("expected close date"), null=True, blank=True, validators=[validate_in_window]
+    )
+    closed_on = models.DateField(_("close date"), null=True, blank=True, validators=[validate_in_window])
     lost_reason = models.ForeignKey(
         LostReason, on_delete=models.PROTECT, null=True, blank=True, related_name="deals", verbose_name=_("lost reason")
     )

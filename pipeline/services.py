@@ -12,6 +12,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salestracker.dates import validate_in_window
+
 from .models import Company, Contact, Deal, NamedList, Pipeline, Stage, StageChange, StageKind
 from .signals import stages_reordered
 
@@ -52,6 +54,12 @@ def check_closing(*, stage: Stage, closed_on: date | None, lost_reason) -> None:
         errors["lost_reason"] = _("Choose why the deal was lost.")
     if closed_on and closed_on > timezone.localdate():
         errors["closed_on"] = _("The close date cannot be in the future.")
+    else:
+        # deal_move saves without full_clean, so the model's validator would not see year 1.
+        try:
+            validate_in_window(closed_on)
+        except ValidationError as error:
+            errors["closed_on"] = error.messages
     if errors:
         raise ValidationError(errors)
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
+from salestracker.dates import validate_in_window
 from salestracker.forms import DateInput
 
 from .models import ActivityGoal, PeriodKind
@@ -83,7 +84,12 @@ class PlannerForm(forms.Form):
     """The planner's inputs; read from the query string, so a plan has an address."""
 
     period_kind = forms.ChoiceField(label=_("Period"), choices=PeriodKind.choices, initial=PeriodKind.QUARTER)
-    day = forms.DateField(label=_("Containing"), widget=DateInput, help_text=_("Any date in the period."))
+    day = forms.DateField(
+        label=_("Containing"),
+        widget=DateInput,
+        validators=[validate_in_window],
+        help_text=_("Any date in the period."),
+    )
     team = forms.ModelChoiceField(label=_("Scope"), queryset=Team.objects.none(), required=False)
     target = forms.DecimalField(label=_("Revenue target"), required=False, min_value=0, max_digits=14, decimal_places=0)
     growth = forms.DecimalField(

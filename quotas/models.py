@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
+from salestracker.dates import validate_in_window
 
 from .periods import Period
 
@@ -85,7 +86,7 @@ class Quota(models.Model):
         Team, on_delete=models.CASCADE, null=True, blank=True, related_name="quotas", verbose_name=_("team")
     )
     period_kind = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.QUARTER)
-    period_start = models.DateField(_("period start"))
+    period_start = models.DateField(_("period start"), validators=[validate_in_window])
     measure = models.CharField(_("measured in"), max_length=10, choices=Measure.choices, default=Measure.REVENUE)
     target = models.DecimalField(_("target"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
     stretch_percent = models.PositiveSmallIntegerField(
@@ -187,7 +188,7 @@ class ActivityGoal(models.Model):
     target = models.PositiveIntegerField(_("target"), validators=[MinValueValidator(1)])
     ramp_start = models.PositiveIntegerField(_("ramp: start at"), null=True, blank=True)
     ramp_step = models.PositiveIntegerField(_("ramp: rise by"), null=True, blank=True)
-    starts_on = models.DateField(_("starts on"), default=timezone.localdate)
+    starts_on = models.DateField(_("starts on"), default=timezone.localdate, validators=[validate_in_window])
     priority = models.PositiveSmallIntegerField(_("priority"), default=1, help_text=_("1 matters most."))
     is_collective = models.BooleanField(
         _("collective"), default=False, help_text=_("A team goal met only when every member meets their part.")

@@ -161,7 +161,11 @@ def planner_apply(request):
         messages.error(request, _("The plan could not be applied: check its inputs."))
         return redirect("quotas:planner")
     plan = _plan_for(form, org)
-    count = services.plan_apply(plan=plan, by=request.user)
+    try:
+        count = services.plan_apply(plan=plan, by=request.user)
+    except ValidationError as error:  # a period starting before the window (its chosen day is in it)
+        messages.error(request, " ".join(error.messages))
+        return redirect("quotas:planner")
     messages.success(request, ngettext("%(count)d quota set.", "%(count)d quotas set.", count) % {"count": count})
     query = {name: form.data.get(name, "") for name in form.fields}
     return redirect(f"{reverse('quotas:planner')}?{urlencode(query)}")

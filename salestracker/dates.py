@@ -40,7 +40,11 @@ def validate_in_window(value: date | datetime | None) -> None:
     """A field validator: the date (or the local day of a datetime) lies in the window."""
     if value is None:
         return
-    if not in_window(as_day(value)):
+    try:
+        day = as_day(value)
+    except OverflowError:  # year 1 or 9999 shifted past the calendar's edge by the time zone
+        day = None
+    if day is None or not in_window(day):
         raise ValidationError(
             _("Enter a date between %(first)s and %(last)s.")
             % {"first": date_format(EARLIEST_DAY, "DATE_FORMAT"), "last": date_format(latest_day(), "DATE_FORMAT")},
