@@ -86,7 +86,7 @@ class TerritoryForm(forms.ModelForm):
 
 
 class UserSearchForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
     role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices])
     team = forms.ModelChoiceField(
         label=_("Team"), required=False, queryset=Team.objects.all(), empty_label=_("All teams")

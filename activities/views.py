@@ -18,7 +18,7 @@ from django_htmx.http import trigger_client_event
 
 from accounts import submissions
 from salestracker.csvio import csv_response
-from salestracker.forms import add_service_errors
+from salestracker.forms import SearchForm, add_service_errors
 from salestracker.links import with_links
 
 from . import selectors, services
@@ -132,7 +132,10 @@ def _logged_message(activity: Activity) -> str:
 @require_GET
 def link_search(request):
     """Type-ahead options for the "who" box: contacts, companies and the user's visible deals."""
-    q = request.GET.get("q", "").strip()
+    search = SearchForm(request.GET)
+    if not search.is_valid():
+        return search.bad_request()
+    q = search.cleaned_data["q"]
     options = selectors.link_search(user=request.user, q=q)
     return render(request, "activities/_quick_log.html#link-options", {"q": q, "options": options})
 

@@ -6,6 +6,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Territory
+from salestracker.forms import MAX_ID, SearchForm
 
 from . import importers
 from .models import Company, Contact, LeadSource, Segment
@@ -14,6 +15,12 @@ from .models import Company, Contact, LeadSource, Segment
 def _active_or_current(queryset: QuerySet, current_id: int | None) -> QuerySet:
     """Active entries, plus the one a row already points at (so editing it never drops it)."""
     return queryset.filter(Q(is_active=True) | Q(pk=current_id))
+
+
+class ContactSearchForm(SearchForm):
+    """The deal form's contact type-ahead, kept to the company chosen above it."""
+
+    company = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class CompanyForm(forms.ModelForm):

@@ -22,9 +22,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import submissions
 from salestracker.csvio import csv_response
+from salestracker.forms import SearchForm
 
 from . import services
-from .forms_contacts import CompanyFilterForm, CompanyForm, ContactFilterForm, ContactForm, contact_search_q
+from .forms_contacts import (
+    CompanyFilterForm,
+    CompanyForm,
+    ContactFilterForm,
+    ContactForm,
+    ContactSearchForm,
+    contact_search_q,
+)
 from .models import Company, Contact, Deal
 
 PAGE_SIZE = 50
@@ -199,7 +207,10 @@ def company_delete(request, company_id):
 @login_required
 @require_GET
 def company_search(request):
-    q = request.GET.get("q", "").strip()
+    search = SearchForm(request.GET)
+    if not search.is_valid():
+        return search.bad_request()
+    q = search.cleaned_data["q"]
     companies = Company.objects.filter(name__icontains=q).only("pk", "name", "segment")[:SEARCH_LIMIT] if q else []
     return _options(request, q, [(c.pk, c.name, c.get_segment_display()) for c in companies])
 
@@ -310,12 +321,15 @@ def contact_delete(request, contact_id):
 @require_GET
 def contact_search(request):
     """Contacts matching ``q`` (name, email, company); ``company=<id>`` keeps to one company (the deal form)."""
-    q = request.GET.get("q", "").strip()
+    search = ContactSearchForm(request.GET)
+    if not search.is_valid():
+        return search.bad_request()
+    q, company_id = search.cleaned_data["q"], search.cleaned_data["company"]
     contacts = Contact.objects.none()
     if q:
         contacts = Contact.objects.filter(contact_search_q(q)).select_related("company")
-        if request.GET.get("company", "").isdigit():
-            contacts = contacts.filter(company_id=request.GET["company"])
+        if company_id is not None:
+            contacts = contacts.filter(company_id=company_id)
     rows = []
     for contact in contacts[:SEARCH_LIMIT]:
         label = f"{contact} ({contact.company})" if contact.company else str(contact)

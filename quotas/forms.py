@@ -1,3 +1,4 @@
+import functools
 import re
 import zoneinfo
 from dataclasses import dataclass
@@ -10,7 +11,8 @@ from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, Team, User
-from salestracker.forms import DateInput
+from salestracker.dates import validate_in_window
+from salestracker.forms import MAX_ID, DateInput
 
 from .models import Measure, OrgSettings, PeriodKind, Quota
 from .periods import Period
@@ -27,6 +29,12 @@ def _plain(number: Decimal | int | None) -> str:
         return ""
     number = Decimal(number)
     return str(number.quantize(Decimal(1))) if number == number.to_integral_value() else str(number.normalize())
+
+
+@functools.cache
+def _time_zone_choices() -> list[tuple[str, str]]:
+    # available_timezones() walks the tz database on disk: 50 ms a form, and the list never changes.
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
 class OrgSettingsForm(forms.ModelForm):
@@ -60,7 +68,7 @@ class OrgSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+        self.fields["time_zone"].choices = _time_zone_choices()
         # Stored as fractions (0.25), entered as percentages (25).
         self.initial.setdefault("meeting_to_win_percent", _plain(self.instance.default_meeting_to_win_rate * 100))
         self.initial.setdefault("call_to_meeting_percent", _plain(self.instance.default_call_to_meeting_rate * 100))
@@ -86,7 +94,7 @@ class GridFilterForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("Period"), choices=PeriodKind.choices)
     measure = forms.ChoiceField(label=_("Measured in"), choices=Measure.choices)
-    start = forms.DateField(label=_("From the period containing"), widget=DateInput)
+    start = forms.DateField(label=_("From the period containing"), widget=DateInput, validators=[validate_in_window])
 
     @staticmethod
     def defaults(today: date) -> dict:
@@ -201,7 +209,7 @@ class SplitForm(forms.Form):
 
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"))
     kind = forms.ChoiceField(label=_("Period"), choices=PeriodKind.choices, initial=PeriodKind.QUARTER)
-    start = forms.DateField(label=_("The period containing"), widget=DateInput)
+    start = forms.DateField(label=_("The period containing"), widget=DateInput, validators=[validate_in_window])
     measure = forms.ChoiceField(label=_("Measured in"), choices=Measure.choices, initial=Measure.REVENUE)
     total = forms.DecimalField(label=_("Team target"), min_value=1, max_digits=14, decimal_places=2)
     method = forms.ChoiceField(
@@ -226,8 +234,11 @@ class SplitForm(forms.Form):
 
     def _chosen_team(self) -> Team | None:
         source = self.data if self.is_bound else self.initial
-        team_id = str(source.get("team") or "")
-        return Team.objects.filter(pk=int(team_id)).first() if team_id.isdigit() else None
+        # The field's own cleaning: a 100,000-digit or superscript id is no team, not an error in int().
+        try:
+            return self.fields["team"].clean(source.get("team"))
+        except forms.ValidationError:
+            return None
 
     def rows(self, shares=None) -> list[tuple]:
         """(rep, weight input, share or None) for each rep, for the template."""
@@ -251,7 +262,8 @@ class SplitForm(forms.Form):
 class HistoryFilterForm(forms.Form):
     rep = forms.ModelChoiceField(label=_("Rep"), queryset=User.objects.none(), required=False)
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
-    quota = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Bounded like the id column, which SQLite cannot compare with a larger number.
+    quota = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
 
     def __init__(self, *args, viewer: User, **kwargs):
         super().__init__(*args, **kwargs)

@@ -165,7 +165,11 @@ def copy_previous(request):
     if not choice.filters.is_valid():
         return HttpResponseBadRequest(_("Choose a period and a measure."))
     period = choice.periods[0]
-    created = services.quotas_copy_previous(period=period, by=request.user, measure=choice.measure)
+    try:
+        created = services.quotas_copy_previous(period=period, by=request.user, measure=choice.measure)
+    except ValidationError as error:  # a period starting before the window (its first day is in it)
+        messages.error(request, " ".join(error.messages))
+        return redirect(choice.url)
     messages.success(
         request,
         ngettext(

@@ -2,6 +2,10 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseBadRequest
+
+# The largest id a database column holds; SQLite cannot even compare an id with a larger number.
+MAX_ID = 2**63 - 1
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -29,3 +33,15 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class SearchForm(forms.Form):
+    """A type-ahead's text, read through a form field so that NUL (which PostgreSQL refuses in a
+    string) and text longer than any name (past SQLite's LIKE pattern limit) are refused here."""
+
+    q = forms.CharField(required=False, max_length=200)
+
+    def bad_request(self) -> HttpResponseBadRequest:
+        """400 with the errors as plain text (a type-ahead has no form to show them in)."""
+        messages = [message for errors in self.errors.values() for message in errors]
+        return HttpResponseBadRequest(" ".join(messages), content_type="text/plain; charset=utf-8")
