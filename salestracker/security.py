@@ -16,8 +16,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
-SIGNED_IN_AT = "_signed_in_at"
-LAST_SEEN_AT = "_last_seen_at"
+from salestracker.sessions import LAST_SEEN_AT, SIGNED_IN_AT
+
 # The last request's time is stored only once it is this old (seconds): saving the session
 # on every request would cost a database write each time.
 LAST_SEEN_PRECISION = 60
@@ -46,6 +46,7 @@ def session_timeouts(get_response):
         if request.user.is_authenticated:
             now = int(time.time())
             session = request.session
+            # Set at sign-in (salestracker/sessions.py); here only for a session from before then.
             signed_in_at = session.setdefault(SIGNED_IN_AT, now)
             last_seen_at = session.get(LAST_SEEN_AT, now)
             if now - last_seen_at > settings.SESSION_IDLE_TIMEOUT:

@@ -143,6 +143,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # sign-in whatever the activity (salestracker/security.py enforces both).
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_MINUTES", default=30) * 60
 SESSION_COOKIE_AGE = int(env.float("SESSION_MAX_HOURS", default=12) * 3600)
+SESSION_ENGINE = "salestracker.sessions"
 
 # Repeated failed logins: locked out per username and address for a while, and a whole
 # address once it fails AXES_ADDRESS_FAILURE_LIMIT times over any usernames (password

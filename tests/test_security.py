@@ -5,12 +5,14 @@ and the sign-in lockout per address across usernames."""
 import time
 
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from activities.models import Activity
 from dashboards.views_rep import MY_WEEK_TABLES, ONE_ON_ONE_TABLES
 from dashboards.views_team import EXPORTS
-from salestracker.security import LAST_SEEN_AT, SIGNED_IN_AT
+from salestracker.sessions import LAST_SEEN_AT, SIGNED_IN_AT
 from tests.factories import PASSWORD
 
 LOGIN = reverse("accounts:login")
@@ -168,6 +170,13 @@ def test_it_saves_the_last_request_time_at_most_once_a_minute(client, rep):
     before = client.session[LAST_SEEN_AT]
     client.get(reverse("dashboards:my_week"))
     assert client.session[LAST_SEEN_AT] == before
+
+
+def test_the_first_page_after_sign_in_writes_no_session(client_as, rep):
+    client = client_as(rep)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("dashboards:my_week"))
+    assert not [q["sql"] for q in queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")]
 
 
 def test_a_new_sign_in_starts_both_clocks(client, rep):
