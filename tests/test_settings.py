@@ -110,3 +110,10 @@ def test_the_cache_is_per_process_by_default_and_redis_when_cache_url_says_so():
     options = _setting("settings.CACHES['default']['OPTIONS']", redis)
     assert options["IGNORE_EXCEPTIONS"] is True
     assert options["SOCKET_TIMEOUT"] <= 1 and options["SOCKET_CONNECT_TIMEOUT"] <= 1
+
+
+def test_session_timeouts_and_the_address_lockout_come_from_the_environment():
+    names = "[settings.SESSION_IDLE_TIMEOUT, settings.SESSION_COOKIE_AGE, settings.AXES_ADDRESS_FAILURE_LIMIT]"
+    assert _setting(names, PRODUCTION) == [30 * 60, 12 * 3600, 20]
+    tuned = {**PRODUCTION, "SESSION_IDLE_MINUTES": "15", "SESSION_MAX_HOURS": "8", "AXES_ADDRESS_FAILURE_LIMIT": "50"}
+    assert _setting(names, tuned) == [15 * 60, 8 * 3600, 50]
