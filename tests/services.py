@@ -112,23 +112,8 @@ def _redis_ping(port: int) -> bool:
 @contextmanager
 def redis_server():
     """Yield the URL of a fresh redis-server that keeps nothing on disk."""
-    binary = shutil.which("redis-server")
-    if not binary:
-        raise ServiceUnavailable("redis-server is not installed")
-    port = free_port()
-    folder = tempfile.mkdtemp(prefix="salestracker-redis-")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(lambda: _redis_ping(port), "redis-server")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
+    with restartable_redis_server() as server:
+        yield server.url()
 
 
 class RestartableRedis:
@@ -199,6 +184,36 @@ def hung_server():
         for connection in accepted:
             connection.close()
         server.close()
+
+
+@contextmanager
+def web_enqueues_to(broker_url: str, settings):
+    """The web side as in production: this process's tasks go to ``broker_url`` instead of running
+    in-process; put back afterwards. Celery reads Django's settings once, at its first use: its own
+    values are saved before any setting changes, or a first read inside a test would save the test's
+    values and leave every later test's refreshes queued with no worker."""
+    from salestracker.celery import app
+
+    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = broker_url
+    app.conf.update(task_always_eager=False, broker_url=broker_url)
+    _forget_broker_connections(app)
+    try:
+        yield
+    finally:
+        app.conf.update(saved)
+        _forget_broker_connections(app)
+
+
+def _forget_broker_connections(app) -> None:
+    """kombu pools connections globally, per broker URL: drop them all rather than close one in
+    place, which a pooled producer would still hold."""
+    import kombu.pools
+
+    kombu.pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 def celery_app_for(broker_url: str):

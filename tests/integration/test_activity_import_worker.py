@@ -6,7 +6,6 @@ import re
 import time
 from datetime import timedelta
 
-import kombu.pools
 import pytest
 import redis
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,7 +14,6 @@ from django.utils import timezone
 
 from activities import importers
 from activities.models import Activity, ActivityImport, ImportStatus
-from salestracker.celery import app as celery_app
 from tests import services
 from tests.factories import CompanyFactory, RepFactory, TeamFactory
 
@@ -26,28 +24,11 @@ WAIT_SECONDS = 240
 PROGRESS = re.compile(r'data-status="(\w+)" data-processed="(\d+)" data-total="(\d+)"')
 
 
-def _reset_broker_connections():
-    """Forget the connections made with the previous broker settings.
-
-    kombu keeps its connection pools globally, per broker URL: close and drop
-    them all (``kombu.pools.reset``) rather than closing one in place, which
-    would hand a closed pool to the next app that uses the same Redis."""
-    kombu.pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def web_enqueues_to_redis(redis_url, settings):
     """The web side as in production: tasks go to Redis instead of running in this process."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CELERY_BROKER_URL = redis_url
-    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url")}
-    celery_app.conf.update(task_always_eager=False, broker_url=redis_url)
-    _reset_broker_connections()
-    yield redis.Redis.from_url(redis_url)
-    celery_app.conf.update(saved)
-    _reset_broker_connections()
+    with services.web_enqueues_to(redis_url, settings):
+        yield redis.Redis.from_url(redis_url)
 
 
 def _activities_csv(rows: int) -> bytes:

@@ -1,8 +1,5 @@
 """Celery against a real redis-server and a real worker process."""
 
-import socket
-import threading
-
 import pytest
 from kombu.exceptions import OperationalError
 
@@ -20,28 +17,8 @@ def test_a_real_worker_answers_over_redis(redis_url):
 @pytest.fixture
 def hung_redis():
     """A port that accepts connections and never answers, like a Redis stuck on a full disk."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    accepted = []
-    stop = threading.Event()
-
-    def accept():
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(server.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
-    stop.set()
-    thread.join()
-    for conn in accepted:
-        conn.close()
-    server.close()
+    with services.hung_server() as port:
+        yield f"redis://127.0.0.1:{port}/0"
 
 
 @pytest.mark.timeout(60)

@@ -3,10 +3,8 @@ worker up while one runs and down, quickly, once it has stopped."""
 
 import time
 
-import kombu.pools
 import pytest
 
-from salestracker.celery import app as celery_app
 from tests import services
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
@@ -14,24 +12,12 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db]
 HEALTH = "/health/"
 
 
-def _reset_broker_connections():
-    """Forget kombu's pooled connections to the previous broker (they are kept per URL)."""
-    kombu.pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def through_redis(redis_url, settings):
     """The web side as in production: tasks and control messages go through Redis."""
     settings.REDIS_URL = redis_url
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url")}
-    celery_app.conf.update(task_always_eager=False, broker_url=redis_url)
-    _reset_broker_connections()
-    yield redis_url
-    celery_app.conf.update(saved)
-    _reset_broker_connections()
+    with services.web_enqueues_to(redis_url, settings):
+        yield redis_url
 
 
 def test_it_reports_the_worker_up_while_one_runs_and_down_once_it_stops(client, through_redis):

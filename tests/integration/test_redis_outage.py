@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 
-import kombu.pools
 import pytest
 import redis
 from django.urls import reverse
@@ -38,13 +37,6 @@ def production_caches(cache_url: str) -> dict:
     return json.loads(result.stdout.splitlines()[-1])
 
 
-def _reset_broker_connections():
-    """Forget connections made with other broker settings (kombu pools them globally, per URL)."""
-    kombu.pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def redis_server():
     try:
@@ -58,16 +50,10 @@ def redis_server():
 def web(redis_server, settings, client, monkeypatch):
     """The web side as docker-compose runs it: refreshes enqueued to Redis database 0, the
     cache in Redis database 1."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CELERY_BROKER_URL = redis_server.url(0)
     settings.CACHES = production_caches(redis_server.url(1))
-    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url")}
-    celery_app.conf.update(task_always_eager=False, broker_url=redis_server.url(0))
-    _reset_broker_connections()
     monkeypatch.setattr(marks, "_broker_down_since", None)
-    yield client
-    celery_app.conf.update(saved)
-    _reset_broker_connections()
+    with services.web_enqueues_to(redis_server.url(0), settings):
+        yield client
 
 
 def log_a_call(client):

@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-import kombu.pools
 import psycopg2
 import pytest
 import redis
@@ -64,66 +63,22 @@ def test_the_beat_schedule_drains_every_minute_and_rebuilds_nightly_with_existin
 # --- real services --------------------------------------------------------------------------
 
 
-class RedisServer:
-    """A redis-server on a fixed port that can be stopped and started again, as an outage is."""
-
-    def __init__(self):
-        self.binary = shutil.which("redis-server")
-        self.port = services.free_port()
-        self.folder = tempfile.mkdtemp(prefix="salestracker-redis-")
-        self.process = None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def answers(self) -> bool:
-        try:
-            return bool(redis.Redis.from_url(self.url, socket_timeout=0.5).ping())
-        except redis.RedisError:
-            return False
-
-    def start(self) -> None:
-        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self.process = subprocess.Popen(
-            [*command, "--dir", self.folder], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        services.wait_for(self.answers, "redis-server")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-        assert not self.answers()
-
-
 @pytest.fixture
 def broker():
-    server = RedisServer()
-    if not server.binary:
-        services.unavailable("redis-server is not installed")
-    server.start()
-    yield server
-    if server.process.poll() is None:
-        server.stop()
-    shutil.rmtree(server.folder, ignore_errors=True)
-
-
-def _reset_broker_connections():
-    """Forget connections made with other broker settings (kombu pools them globally, per URL)."""
-    kombu.pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    """A redis-server that a test can stop and start again on the same port."""
+    try:
+        with services.restartable_redis_server() as server:
+            yield server
+    except services.ServiceUnavailable as exc:
+        services.unavailable(str(exc))
 
 
 @pytest.fixture
 def web(broker, settings, client, monkeypatch):
     """The web side as in production: after a commit, refreshes go to Redis; nothing runs in-process."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CELERY_BROKER_URL = broker.url
-    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url")}
-    celery_app.conf.update(task_always_eager=False, broker_url=broker.url)
-    _reset_broker_connections()
     monkeypatch.setattr(marks, "_broker_down_since", None)
-    yield client
-    celery_app.conf.update(saved)
-    _reset_broker_connections()
+    with services.web_enqueues_to(broker.url(), settings):
+        yield client
 
 
 @contextmanager
@@ -187,7 +142,7 @@ def rep(db):
 @pytest.mark.django_db(transaction=True)
 def test_a_call_logged_on_the_web_shows_in_the_rollups_through_a_real_worker(web, broker, rep, test_database_url):
     web.force_login(rep)
-    queue = redis.Redis.from_url(broker.url)
+    queue = redis.Redis.from_url(broker.url())
     # With no worker running the request answers at once and recomputes nothing itself:
     # its refresh waits in Redis.
     assert log_a_call(web).status_code == 200
@@ -195,7 +150,7 @@ def test_a_call_logged_on_the_web_shows_in_the_rollups_through_a_real_worker(web
     assert calls_today(rep) == 0
     assert DirtyMark.objects.filter(rep_id=rep.pk).exists()
 
-    with worker(broker.url, test_database_url):
+    with worker(broker.url(), test_database_url):
         eventually(lambda: calls_today(rep) == 1, "the first call reaching ActivityDay")
         assert log_a_call(web).status_code == 200
         eventually(lambda: calls_today(rep) == 2, "the second call reaching ActivityDay")
@@ -212,7 +167,7 @@ def test_calls_logged_while_redis_is_down_are_saved_and_caught_up_by_the_next_dr
 ):
     web.force_login(rep)
     caplog.set_level(logging.INFO, logger="dashboards.marks")
-    with worker(broker.url, test_database_url) as process:
+    with worker(broker.url(), test_database_url) as process:
         assert log_a_call(web).status_code == 200
         eventually(lambda: calls_today(rep) == 1, "the first call reaching ActivityDay")
 
@@ -276,7 +231,7 @@ def test_a_worker_killed_in_the_middle_of_a_refresh_loses_nothing(web, broker, r
     locker = _psql(test_database_url)
     cursor = locker.cursor()
     try:
-        with worker(broker.url, test_database_url) as process:
+        with worker(broker.url(), test_database_url) as process:
             # Hold the rep's refresh lock, as a slow refresh of the same rep in another worker would.
             cursor.execute("SELECT pg_advisory_lock(%s, %s)", [rollups.LOCK_REPS, rep.pk])
             assert log_a_call(web).status_code == 200
@@ -289,7 +244,7 @@ def test_a_worker_killed_in_the_middle_of_a_refresh_loses_nothing(web, broker, r
             os.killpg(os.getpgid(process.pid), signal.SIGKILL)
             assert process.wait(timeout=10) == -signal.SIGKILL
             # acks_late: the message of the killed task is kept, unacknowledged, for redelivery.
-            assert redis.Redis.from_url(broker.url).hlen("unacked") == 1
+            assert redis.Redis.from_url(broker.url()).hlen("unacked") == 1
 
         # The orphaned database session gets its lock, finds its client gone and rolls back.
         cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [rollups.LOCK_REPS, rep.pk])
@@ -298,7 +253,7 @@ def test_a_worker_killed_in_the_middle_of_a_refresh_loses_nothing(web, broker, r
         assert DirtyMark.objects.filter(rep_id=rep.pk, claim__isnull=True).count() == 1
 
         # The next run (another worker, fed by the periodic drain) finishes the job.
-        with worker(broker.url, test_database_url):
+        with worker(broker.url(), test_database_url):
             tasks.drain_rollups.delay()
             eventually(lambda: calls_today(rep) == 1, "the next worker refreshing the rep's day")
             eventually(lambda: not DirtyMark.objects.exists(), "the marks being cleared")
