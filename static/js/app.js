@@ -7,6 +7,7 @@
  *  - data-print: a button that opens the print dialog;
  *  - data-width="42": a bar drawn 42 % wide (progress bars), set through the CSSOM,
  *    which the policy allows.
+ * It also says so when an htmx request gets no usable answer (#request-failed).
  */
 (function () {
   "use strict";
@@ -20,6 +21,28 @@
   document.addEventListener("click", function (event) {
     if (event.target instanceof Element && event.target.closest("[data-print]")) {
       window.print();
+    }
+  });
+
+  // A server error (a 503 while the database restarts) or no answer at all: htmx swaps
+  // nothing, which would leave a form looking as if it had been ignored.
+  const failed = document.getElementById("request-failed");
+  function showFailure(event) {
+    const status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (failed && (status === 0 || status >= 500)) {
+      failed.classList.remove("d-none");
+    }
+  }
+  document.addEventListener("htmx:responseError", showFailure);
+  document.addEventListener("htmx:sendError", showFailure);
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (failed && event.detail.successful) {
+      failed.classList.add("d-none");
+    }
+  });
+  document.addEventListener("click", function (event) {
+    if (failed && event.target instanceof Element && event.target.closest("[data-request-failed-close]")) {
+      failed.classList.add("d-none");
     }
   });
 

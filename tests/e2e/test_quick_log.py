@@ -26,6 +26,9 @@ def sign_in(page: Page, url: str, username: str, next_path: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(url + next_path)
+    # The "L" key works once the deferred scripts have run (before DOMContentLoaded); the URL
+    # changes earlier, and a key pressed in between is lost on a busy machine.
+    page.wait_for_load_state("domcontentloaded")
 
 
 def test_rep_logs_call_from_quick_log_panel(rep_with_contact, page: Page):
@@ -97,3 +100,28 @@ def test_rep_logs_two_calls_in_a_row_and_both_are_saved(rep_with_contact, page: 
         ("first call", Outcome.CONNECTED),
         ("second call", Outcome.VOICEMAIL),
     ]
+
+
+def test_rep_is_told_when_a_save_gets_no_answer_and_the_retry_saves_once(rep_with_contact, page: Page):
+    """A 503 (the database restarting) swaps nothing into the panel: the page says the save did not
+    go through, and sending the same form again saves the call once."""
+    sign_in(page, rep_with_contact["url"], "quinn", reverse("activities:list"))
+    page.keyboard.press("l")
+    panel = page.locator("#quick-log")
+    expect(panel).to_be_visible()
+    panel.get_by_text("Connected", exact=True).click()
+    notice = page.get_by_test_id("request-failed")
+    expect(notice).to_be_hidden()
+
+    log_url = rep_with_contact["url"] + reverse("activities:log")
+    page.route(log_url, lambda route: route.fulfill(status=503, body="unavailable"))
+    panel.get_by_role("button", name="Save").click()
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("did not go through")
+    assert Activity.objects.count() == 0
+
+    page.unroute(log_url)
+    panel.get_by_role("button", name="Save").click()
+    expect(panel.get_by_test_id("quick-log-confirmation")).to_contain_text("Call logged")
+    expect(notice).to_be_hidden()
+    assert Activity.objects.count() == 1
