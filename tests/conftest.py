@@ -24,6 +24,15 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture
+def frozen(monkeypatch):
+    """Django's clock stands still at ``tests.helpers.NOW``."""
+    from tests.helpers import NOW
+
+    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
+    return NOW
+
+
 @pytest.fixture(scope="session")
 def test_database_url(django_db_setup, django_db_blocker):
     """URL of the test database, for a subprocess (a Celery worker) to share it; PostgreSQL only."""

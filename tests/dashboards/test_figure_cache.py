@@ -9,7 +9,7 @@ The clock is frozen on Wednesday 18 November 2026, 12:00 UTC; both pages show th
 """
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -23,15 +23,9 @@ from dashboards.models import FigureVersion, OneOnOne
 from pipeline.models import Deal
 from quotas.models import ActivityGoal, OrgSettings
 from tests.factories import make_deal, make_pipeline, stage
+from tests.helpers import NOW
 
-NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 TEAM = reverse("dashboards:team")
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
-    return NOW
 
 
 def log_calls(owner, n):

@@ -9,7 +9,7 @@ days left, 3 calendar weeks left), the quarter 1 October to 31 December (49 of
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -21,20 +21,9 @@ from dashboards.selectors_rep import working_days_left
 from quotas.models import ActivityGoal, OrgSettings, Quota
 from quotas.periods import Period
 from tests.factories import make_deal, make_pipeline, stage
+from tests.helpers import NOW, at
 
-NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    """Freeze the clock every service, rollup and page reads (``timezone.now`` and ``localdate``)."""
-    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
-    return NOW
-
-
-def at(day: date, hour: int = 9) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC)
 
 
 def log(owner, kind, day, outcome="", minutes=0, hour=9):

@@ -8,7 +8,7 @@ The clock is frozen on Wednesday 18 November 2026, 12:00 UTC; the page shows
 import csv
 import io
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,18 +20,7 @@ from dashboards.models import ActionItem, OneOnOne
 from pipeline import services as pipeline_services
 from quotas.models import ActivityGoal, OrgSettings, Quota
 from tests.factories import LostReasonFactory, ManagerFactory, TeamFactory, make_deal, make_pipeline, stage
-
-NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
-    return NOW
-
-
-def at(day: date, hour: int = 9) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC)
+from tests.helpers import NOW, at
 
 
 def calls(owner, day, n, connected=0):

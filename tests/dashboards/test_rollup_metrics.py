@@ -5,7 +5,7 @@ imports write), then drained: the rows are what the dirty marks make of it.
 Runs on SQLite and PostgreSQL.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -30,14 +30,11 @@ from tests.factories import (
     make_pipeline,
     stage,
 )
+from tests.helpers import at
 
 pytestmark = pytest.mark.django_db
 
 MON = date(2026, 3, 2)  # a Monday
-
-
-def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
 
 
 def log(rep, kind, outcome="", day=MON, minutes=0, *, hour=10, created=None, **fields):

@@ -1,6 +1,6 @@
 """The rollup engine against hand-computed figures (METRICS.md), on SQLite and PostgreSQL."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,14 +11,11 @@ from dashboards.models import ActivityDay, Attainment, ClosedDay, DirtyMark, Sta
 from pipeline import services as pipeline_services
 from quotas.models import Quota
 from tests.factories import make_deal, make_pipeline, stage
+from tests.helpers import at
 
 pytestmark = pytest.mark.django_db
 
 MON = date(2026, 3, 2)  # a Monday
-
-
-def at(day: date, hour: int = 10) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
 def log(rep, kind, outcome="", day=MON, minutes=0, **fields):

@@ -4,7 +4,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -17,13 +17,10 @@ from dashboards import rollups
 from dashboards.models import ActivityDay, Attainment, ClosedDay, DirtyMark, StageRollup
 from quotas.models import Quota
 from tests.factories import RepFactory, make_deal
+from tests.helpers import at
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = date(2026, 3, 2)
-
-
-def at(day: date, hour: int = 10) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
 def some_figures(rep):

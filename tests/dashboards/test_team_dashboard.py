@@ -23,7 +23,7 @@ The outsider (another team) wins 99,999 in November: never on this team's page.
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -45,21 +45,10 @@ from tests.factories import (
     make_pipeline,
     stage,
 )
+from tests.helpers import NOW, at
 
-NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
 URL = reverse("dashboards:team")
-
-
-@pytest.fixture
-def frozen(monkeypatch):
-    """Freeze the clock every service, rollup and page reads (``timezone.now`` and ``localdate``)."""
-    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
-    return NOW
-
-
-def at(day: date, hour: int = 9) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC)
 
 
 def log(owner, kind, day, outcome="", minutes=0):
