@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from . import selectors_rep
 from .models import ActionItem, OneOnOne
 from .periods import DateRange
+from .selectors import one_on_one as one_on_one_reads
 
 
 def _check_keeper(by: User) -> None:
@@ -79,12 +79,12 @@ def action_item_complete(*, item: ActionItem, by: User, done: bool = True) -> Ac
 def one_on_one_close(*, rep: User, by: User, date_range: DateRange, today: date) -> OneOnOne:
     """Close ``by``'s open one-on-one with ``rep`` (opening one first if there is none), freezing the
     rep's figures for ``date_range`` as they stand today as JSON next to the notes
-    (``selectors_rep.snapshot_figures``). The next one-on-one opens on the next write."""
+    (``one_on_one_reads.snapshot_figures``). The next one-on-one opens on the next write."""
     meeting = one_on_one_open(rep=rep, by=by)
     meeting = OneOnOne.objects.select_for_update().get(pk=meeting.pk)
     if not meeting.is_open:  # closed by a concurrent request: nothing to do twice
         return meeting
-    meeting.snapshot = selectors_rep.snapshot_figures(rep=rep, date_range=date_range, today=today)
+    meeting.snapshot = one_on_one_reads.snapshot_figures(rep=rep, date_range=date_range, today=today)
     meeting.closed_at = timezone.now()
     meeting.save(update_fields=["snapshot", "closed_at"])
     return meeting

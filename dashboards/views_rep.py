@@ -28,11 +28,13 @@ from accounts.models import Role, Team, User
 from quotas.models import OrgSettings
 from salestracker.csvio import csv_response
 
-from . import figure_cache, selectors_rep, services
+from . import figure_cache, services
 from .charts import Chart, Series
 from .forms import ActionItemDoneForm, ActionItemForm, NotesForm
 from .models import ActionItem, OneOnOne
 from .periods import PeriodForm
+from .selectors import one_on_one as one_on_one_reads
+from .selectors import rep as rep_reads
 
 NO_RATIO = "—"
 
@@ -54,7 +56,7 @@ def money(value) -> str:
 @login_required
 @require_GET
 def my_week(request):
-    week = selectors_rep.my_week(rep=request.user, today=timezone.localdate(), now=timezone.now())
+    week = rep_reads.my_week(rep=request.user, today=timezone.localdate(), now=timezone.now())
     return render(request, "dashboards/my_week.html", {"week": week})
 
 
@@ -169,17 +171,17 @@ def day_rows(day):
 def _my_week_table(table: str, rep, today, now):
     """(header, rows) of one table of "My week", reading only what that table needs."""
     if table == "goals":
-        return goal_rows(selectors_rep.goal_lines(rep=rep, goals=selectors_rep.rep_goals(rep=rep), today=today))
+        return goal_rows(rep_reads.goal_lines(rep=rep, goals=rep_reads.rep_goals(rep=rep), today=today))
     if table == "quotas":
-        return quota_rows(selectors_rep.my_week(rep=rep, today=today, now=now).quotas)
+        return quota_rows(rep_reads.my_week(rep=rep, today=today, now=now).quotas)
     if table == "pipeline":
-        return pipeline_rows(selectors_rep.open_pipeline(owner_ids=[rep.pk]))
+        return pipeline_rows(rep_reads.open_pipeline(owner_ids=[rep.pk]))
     if table == "stale":
-        return stale_rows(selectors_rep.stale_deals(owner_ids=[rep.pk], now=now))
+        return stale_rows(rep_reads.stale_deals(owner_ids=[rep.pk], now=now))
     if table == "upcoming":
-        return upcoming_rows(selectors_rep.upcoming_meetings(rep=rep, now=now))
+        return upcoming_rows(rep_reads.upcoming_meetings(rep=rep, now=now))
     if table == "today":
-        return day_rows(selectors_rep.day_activity(rep=rep, day=today))
+        return day_rows(rep_reads.day_activity(rep=rep, day=today))
     raise Http404
 
 
@@ -260,13 +262,13 @@ def _trend_charts(page) -> list[Chart]:
 def _one_on_one_context(request, rep, *, notes_form=None, action_form=None) -> dict:
     today, now = timezone.localdate(), timezone.now()
     period_form, date_range = _date_range(request, today)
-    live = selectors_rep.one_on_one_live(rep=rep, viewer=request.user, now=now)
+    live = one_on_one_reads.one_on_one_live(rep=rep, viewer=request.user, now=now)
     keeping = live.keeping
     previous = keeping.previous if keeping else None
     # The figures are computed on first use, inside the template's cached fragment: a
     # cache hit reads none of them (figure_cache). Notes and stale deals are always live.
     page = SimpleLazyObject(
-        lambda: selectors_rep.one_on_one_page(
+        lambda: one_on_one_reads.one_on_one_page(
             rep=rep, viewer=request.user, date_range=date_range, today=today, now=now, live=live
         )
     )
@@ -306,7 +308,7 @@ def one_on_one(request, rep_id: int):
 def _notes_response(request, rep, *, notes_form=None, action_form=None, status=200, saved=False):
     """After a write: the notes panel alone for htmx, else back to the page (an invalid form re-renders it)."""
     if request.htmx:
-        keeping = selectors_rep.keeping(rep=rep, viewer=request.user)
+        keeping = one_on_one_reads.keeping(rep=rep, viewer=request.user)
         context = {
             "rep": rep,
             "keeping": keeping,
@@ -494,7 +496,7 @@ def one_on_one_export(request, rep_id: int, table: str):
         raise Http404
     today = timezone.localdate()
     _form, date_range = _date_range(request, today)
-    page = selectors_rep.one_on_one_page(
+    page = one_on_one_reads.one_on_one_page(
         rep=rep, viewer=request.user, date_range=date_range, today=today, now=timezone.now()
     )
     header, rows = build(page)

@@ -22,9 +22,11 @@ from accounts.permissions import manager_required
 from quotas.models import Measure, OrgSettings
 from salestracker.csvio import csv_response
 
-from . import figure_cache, selectors
+from . import figure_cache
 from .charts import Chart, Series
 from .periods import DateRange, PeriodForm
+from .selectors import figures, per_rep
+from .selectors import team as team_reads
 
 TREND_UNITS = ("week", "month")
 
@@ -75,7 +77,7 @@ class TeamDashboard:
 
     @cached_property
     def pipeline(self) -> dict[int, dict]:
-        return selectors.open_pipeline_by_rep(rep_ids=[rep.pk for rep in self.reps], now=timezone.now())
+        return per_rep.open_pipeline_by_rep(rep_ids=[rep.pk for rep in self.reps], now=timezone.now())
 
     def figures_key(self, request) -> str:
         """The key the page's figures are cached under: read before any of them is."""
@@ -88,8 +90,8 @@ class TeamDashboard:
         )
 
     @cached_property
-    def rows(self) -> list[selectors.RepFigures]:
-        return selectors.rep_rows(
+    def rows(self) -> list[figures.RepFigures]:
+        return per_rep.rep_rows(
             reps=self.reps,
             start=self.range.start,
             end=self.range.end,
@@ -99,8 +101,8 @@ class TeamDashboard:
         )
 
     @cached_property
-    def total(self) -> selectors.RepFigures:
-        return selectors.team_total(
+    def total(self) -> figures.RepFigures:
+        return per_rep.team_total(
             self.rows,
             team=self.team,
             start=self.range.start,
@@ -114,21 +116,21 @@ class TeamDashboard:
         return self.total.quota_period
 
     @cached_property
-    def stage_figures(self) -> list[selectors.StageFigures]:
-        kind, period_start = selectors.stage_period(self.range.start, self.range.end, self.fiscal_start)
+    def stage_figures(self) -> list[figures.StageFigures]:
+        kind, period_start = team_reads.stage_period(self.range.start, self.range.end, self.fiscal_start)
         if kind:
-            return selectors.stage_rows(reps=self.reps, period_kind=kind, period_start=period_start)
-        return selectors.stage_rows(reps=self.reps, start=self.range.start, end=self.range.end)
+            return team_reads.stage_rows(reps=self.reps, period_kind=kind, period_start=period_start)
+        return team_reads.stage_rows(reps=self.reps, start=self.range.start, end=self.range.end)
 
     @cached_property
     def stage_is_weekly_sum(self) -> bool:
-        return selectors.stage_period(self.range.start, self.range.end, self.fiscal_start)[0] is None
+        return team_reads.stage_period(self.range.start, self.range.end, self.fiscal_start)[0] is None
 
     @cached_property
     def funnels(self) -> list[dict]:
         """Per pipeline: the team's stage totals, and each stage's figures per rep (for the matrices)."""
-        totals = selectors.stage_totals(self.stage_figures)
-        by_stage: dict[int, dict[int, selectors.StageFigures]] = {}
+        totals = team_reads.stage_totals(self.stage_figures)
+        by_stage: dict[int, dict[int, figures.StageFigures]] = {}
         for row in self.stage_figures:
             by_stage.setdefault(row.stage.pk, {})[row.rep.pk] = row
         pipelines: dict[int, dict] = {}
@@ -141,18 +143,20 @@ class TeamDashboard:
         return list(pipelines.values())
 
     @cached_property
-    def split(self) -> selectors.RevenueSplit:
-        return selectors.revenue_split(reps=self.reps, start=self.range.start, end=self.range.end)
+    def split(self) -> figures.RevenueSplit:
+        return team_reads.revenue_split(reps=self.reps, start=self.range.start, end=self.range.end)
 
-    def trend(self, unit: str) -> list[selectors.TrendPoint]:
+    def trend(self, unit: str) -> list[figures.TrendPoint]:
         # The 12 weeks or months up to the period's end, or up to today while the period runs.
-        return selectors.trend(reps=self.reps, unit=unit, count=12, end=min(self.range.end, self.today))
+        return team_reads.trend(reps=self.reps, unit=unit, count=12, end=min(self.range.end, self.today))
 
     @cached_property
-    def quota_shares(self) -> list[selectors.QuotaShare]:
+    def quota_shares(self) -> list[figures.QuotaShare]:
         if self.quota_period is None:
             return []
-        return selectors.quota_share_history(reps=self.reps, period=self.quota_period, measure=self.total.quota_measure)
+        return team_reads.quota_share_history(
+            reps=self.reps, period=self.quota_period, measure=self.total.quota_measure
+        )
 
     def leaderboards(self) -> list[dict]:
         boards = [
@@ -169,11 +173,11 @@ class TeamDashboard:
                 "unit": unit,
                 "by_figure": [
                     (row, getattr(row, figure), getattr(row, progress))
-                    for row in selectors.leaderboard(self.rows, by=figure)
+                    for row in team_reads.leaderboard(self.rows, by=figure)
                 ],
                 "by_plan": [
                     (row, getattr(row, figure), getattr(row, progress))
-                    for row in selectors.leaderboard(self.rows, by=progress)
+                    for row in team_reads.leaderboard(self.rows, by=progress)
                 ],
             }
             for key, title, figure, progress, unit in boards
@@ -206,7 +210,7 @@ def _period_label(period) -> str:
     return period.start.strftime("%b %Y")
 
 
-def _charts(dashboard: TeamDashboard, points: list[selectors.TrendPoint], unit: str) -> dict[str, Chart]:
+def _charts(dashboard: TeamDashboard, points: list[figures.TrendPoint], unit: str) -> dict[str, Chart]:
     labels = [_period_label(p.period) for p in points]
     unit_name = _("weeks") if unit == "week" else _("months")
     charts = {
@@ -289,8 +293,8 @@ def _charts(dashboard: TeamDashboard, points: list[selectors.TrendPoint], unit: 
 # --- the page ---------------------------------------------------------------------------------
 
 
-def _last_refreshed(dashboard: TeamDashboard, points: list[selectors.TrendPoint]):
-    return selectors.last_refreshed(
+def _last_refreshed(dashboard: TeamDashboard, points: list[figures.TrendPoint]):
+    return figures.last_refreshed(
         dashboard.total.computed_at,
         dashboard.split.computed_at,
         points[0].computed_at if points else None,
@@ -319,7 +323,7 @@ def team(request):
         "form": form,
         "figures_key": figures_key,
         "figures_timeout": figure_cache.TIMEOUT,
-        "rows": SimpleLazyObject(lambda: selectors.sort_rows(dashboard.rows, by=sort, descending=descending)),
+        "rows": SimpleLazyObject(lambda: team_reads.sort_rows(dashboard.rows, by=sort, descending=descending)),
         "total": SimpleLazyObject(lambda: dashboard.total),
         "sort": sort,
         "descending": descending,

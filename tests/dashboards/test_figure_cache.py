@@ -240,7 +240,7 @@ def test_my_weeks_planner_history_is_remembered_until_a_member_is_refreshed_or_m
     org, rep, teammate, django_assert_num_queries
 ):
     from accounts.models import Team
-    from dashboards.selectors_rep import planner_history
+    from dashboards.selectors.rep import planner_history
 
     today = NOW.date()
     first = planner_history(rep=rep, today=today)
@@ -258,7 +258,7 @@ def test_my_weeks_planner_history_is_remembered_until_a_member_is_refreshed_or_m
 
 
 def test_a_rep_without_a_team_is_remembered_under_their_own_version_only(org, rep, django_assert_num_queries):
-    from dashboards.selectors_rep import planner_history
+    from dashboards.selectors.rep import planner_history
 
     rep.team = None
     rep.save()

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from activities import services as activity_services
 from dashboards import rollups
-from dashboards.selectors_rep import working_days_left
+from dashboards.selectors.rep import working_days_left
 from quotas.models import ActivityGoal, OrgSettings, Quota
 from quotas.periods import Period
 from tests.factories import make_deal, make_pipeline, stage

@@ -432,7 +432,7 @@ def test_it_shows_a_rep_without_a_team_with_no_team_average(client_as, admin_use
 
 
 def test_goal_history_starts_with_the_goals_first_period(rep):
-    from dashboards.selectors_rep import goal_history
+    from dashboards.selectors.rep import goal_history
 
     goal = ActivityGoal.objects.create(rep=rep, metric="call", frequency="week", target=5, starts_on=date(2026, 11, 10))
     (row,) = goal_history(rep=rep, goals=[goal], today=date(2026, 11, 25))

@@ -10,8 +10,10 @@ from decimal import Decimal
 import pytest
 
 from activities import services as activity_services
-from dashboards import rollups, selectors
+from dashboards import rollups
 from dashboards.periods import PeriodForm, resolve
+from dashboards.selectors import figures, per_rep
+from dashboards.selectors import team as team_reads
 from quotas.models import ActivityGoal, Quota
 from quotas.periods import Period
 from tests.factories import RepFactory, make_deal, make_pipeline
@@ -39,15 +41,15 @@ def log(owner, kind, day, outcome="", minutes=0):
 def test_a_weekly_goal_over_a_month_counts_the_days_of_each_week_inside_it(rep):
     goal = ActivityGoal.objects.create(rep=rep, metric="call", frequency="week", target=21, starts_on=date(2026, 1, 1))
     # Four whole weeks (2-29 November) and one day of each of the two edge weeks: 21 x (4 + 2/7) = 90.
-    assert selectors.goal_plan(goal, start=NOV[0], end=NOV[1]) == Decimal(90)
+    assert per_rep.goal_plan(goal, start=NOV[0], end=NOV[1]) == Decimal(90)
 
 
 def test_a_ramped_goal_counts_its_target_for_that_week(rep):
     goal = ActivityGoal.objects.create(
         rep=rep, metric="call", frequency="week", target=40, ramp_start=10, ramp_step=10, starts_on=date(2026, 11, 2)
     )
-    assert selectors.goal_plan(goal, start=WEEK[0], end=WEEK[1]) == Decimal(30)  # third week of the ramp
-    [row] = selectors.rep_rows(reps=[rep], start=WEEK[0], end=WEEK[1], today=WEEK[1])
+    assert per_rep.goal_plan(goal, start=WEEK[0], end=WEEK[1]) == Decimal(30)  # third week of the ramp
+    [row] = per_rep.rep_rows(reps=[rep], start=WEEK[0], end=WEEK[1], today=WEEK[1])
     assert row.calls_goal == Decimal(30)
 
 
@@ -56,7 +58,7 @@ def test_a_rep_without_a_goal_of_their_own_gets_their_part_of_a_collective_team_
         team=team, metric="call", frequency="week", target=31, is_collective=True, starts_on=date(2026, 1, 1)
     )
     ActivityGoal.objects.create(rep=rep, metric="call", frequency="week", target=50, starts_on=date(2026, 1, 1))
-    rows = selectors.rep_rows(reps=[rep, teammate], start=WEEK[0], end=WEEK[1], today=WEEK[1])
+    rows = per_rep.rep_rows(reps=[rep, teammate], start=WEEK[0], end=WEEK[1], today=WEEK[1])
     assert [r.calls_goal for r in rows] == [Decimal(50), Decimal(16)]  # own goal; 31 / 2 reps, rounded up
 
 
@@ -67,7 +69,7 @@ def test_meeting_and_demo_goals_add_up_unless_a_meetings_and_demos_goal_covers_b
         ActivityGoal.objects.create(
             rep=teammate, metric=metric, frequency="week", target=target, starts_on=date(2026, 1, 1)
         )
-    rows = selectors.rep_rows(reps=[rep, teammate], start=WEEK[0], end=WEEK[1], today=WEEK[1])
+    rows = per_rep.rep_rows(reps=[rep, teammate], start=WEEK[0], end=WEEK[1], today=WEEK[1])
     assert [r.meetings_goal for r in rows] == [Decimal(5), Decimal(4)]
 
 
@@ -77,7 +79,7 @@ def test_meeting_and_demo_goals_add_up_unless_a_meetings_and_demos_goal_covers_b
 def test_a_week_reads_the_quota_of_the_month_holding_its_last_day(rep):
     Quota.objects.create(rep=rep, period_kind="quarter", period_start=date(2026, 10, 1), target=Decimal(30000))
     Quota.objects.create(rep=rep, period_kind="month", period_start=date(2026, 11, 1), target=Decimal(10000))
-    [row] = selectors.rep_rows(reps=[rep], start=WEEK[0], end=WEEK[1], today=WEEK[1])
+    [row] = per_rep.rep_rows(reps=[rep], start=WEEK[0], end=WEEK[1], today=WEEK[1])
     assert row.quota_period == Period(date(2026, 11, 1), "month")
     assert row.quota_target == Decimal(10000)
     # The week's share of the month quota is its revenue plan: 10,000 x 7 / 30.
@@ -86,13 +88,13 @@ def test_a_week_reads_the_quota_of_the_month_holding_its_last_day(rep):
 
 def test_without_a_month_quota_the_quarter_is_read(rep):
     Quota.objects.create(rep=rep, period_kind="quarter", period_start=date(2026, 10, 1), target=Decimal(30000))
-    [row] = selectors.rep_rows(reps=[rep], start=WEEK[0], end=WEEK[1], today=WEEK[1])
+    [row] = per_rep.rep_rows(reps=[rep], start=WEEK[0], end=WEEK[1], today=WEEK[1])
     assert row.quota_period == Period(date(2026, 10, 1), "quarter")
 
 
 def test_a_month_without_month_quotas_reads_the_quarter(rep):
     Quota.objects.create(rep=rep, period_kind="quarter", period_start=date(2026, 10, 1), target=Decimal(30000))
-    [row] = selectors.rep_rows(reps=[rep], start=NOV[0], end=NOV[1], today=NOV[1])
+    [row] = per_rep.rep_rows(reps=[rep], start=NOV[0], end=NOV[1], today=NOV[1])
     assert row.quota_period == Period(date(2026, 10, 1), "quarter")
     assert row.quota_plan == Decimal(30000) * 30 / 92  # November's share of the quarter
 
@@ -102,7 +104,7 @@ def test_revenue_quotas_come_before_won_deals_quotas(rep, teammate):
         rep=rep, period_kind="month", period_start=date(2026, 11, 1), measure="won_deals", target=Decimal(4)
     )
     Quota.objects.create(rep=teammate, period_kind="month", period_start=date(2026, 11, 1), target=Decimal(9000))
-    rows = selectors.rep_rows(reps=[rep, teammate], start=NOV[0], end=NOV[1], today=NOV[1])
+    rows = per_rep.rep_rows(reps=[rep, teammate], start=NOV[0], end=NOV[1], today=NOV[1])
     assert [r.quota_target for r in rows] == [None, Decimal(9000)]
     assert rows[1].quota_measure == "revenue"
 
@@ -112,7 +114,7 @@ def test_pace_is_attainment_against_the_elapsed_part_of_the_period(rep, teammate
     make_deal(owner=rep, pipeline=pipeline, stage_name="Won", amount="3000", closed_on=date(2026, 11, 5))
     Quota.objects.create(rep=rep, period_kind="month", period_start=date(2026, 11, 1), target=Decimal(10000))
     rollups.rebuild()
-    [row] = selectors.rep_rows(reps=[rep], start=NOV[0], end=NOV[1], today=date(2026, 11, 9))
+    [row] = per_rep.rep_rows(reps=[rep], start=NOV[0], end=NOV[1], today=date(2026, 11, 9))
     assert row.attainment == 30.0
     assert row.pace == pytest.approx(100.0)  # 3,000 / (10,000 x 9/30)
     assert not row.below_pace
@@ -120,17 +122,17 @@ def test_pace_is_attainment_against_the_elapsed_part_of_the_period(rep, teammate
 
 def test_the_share_of_reps_at_quota_is_realistic_between_70_and_80_percent():
     period = Period(date(2026, 11, 1), "month")
-    assert selectors.QuotaShare(period, 7, 10).realistic is True
-    assert selectors.QuotaShare(period, 8, 10).realistic is True
-    assert selectors.QuotaShare(period, 9, 10).realistic is False
-    assert selectors.QuotaShare(period, 0, 0).share is None
+    assert figures.QuotaShare(period, 7, 10).realistic is True
+    assert figures.QuotaShare(period, 8, 10).realistic is True
+    assert figures.QuotaShare(period, 9, 10).realistic is False
+    assert figures.QuotaShare(period, 0, 0).share is None
 
 
 # --- sums and totals --------------------------------------------------------------------------
 
 
 def test_a_rep_with_nothing_has_zero_counts_and_no_ratios(rep):
-    [row] = selectors.rep_rows(reps=[rep], start=NOV[0], end=NOV[1], today=NOV[1])
+    [row] = per_rep.rep_rows(reps=[rep], start=NOV[0], end=NOV[1], today=NOV[1])
     assert (row.calls, row.won_amount, row.open_deals) == (0, Decimal(0), 0)
     assert row.connect_rate is None and row.win_rate is None and row.average_deal is None
     assert row.attainment is None and row.pace is None and not row.below_pace
@@ -143,24 +145,24 @@ def test_the_total_and_the_average_recompute_ratios_from_the_sums(rep, teammate)
     for n in range(4):
         log(teammate, "call", date(2026, 11, 2 + n), "no_answer")
     rollups.rebuild()
-    rows = selectors.rep_rows(reps=[rep, teammate], start=NOV[0], end=NOV[1], today=NOV[1])
+    rows = per_rep.rep_rows(reps=[rep, teammate], start=NOV[0], end=NOV[1], today=NOV[1])
     assert [r.connect_rate for r in rows] == [75.0, 0.0]
-    total = selectors.team_total(rows)
+    total = per_rep.team_total(rows)
     assert (total.calls, total.connected, total.connect_rate) == (8, 3, 37.5)  # never (75 + 0) / 2
-    average = selectors.team_average(total)
+    average = per_rep.team_average(total)
     assert (average.calls, average.connect_rate) == (Decimal(4), 37.5)
 
 
 def test_rows_come_back_in_the_order_given(rep, teammate):
-    rows = selectors.rep_rows(reps=[teammate, rep], start=NOV[0], end=NOV[1], today=NOV[1])
+    rows = per_rep.rep_rows(reps=[teammate, rep], start=NOV[0], end=NOV[1], today=NOV[1])
     assert [r.rep for r in rows] == [teammate, rep]
 
 
 def test_sorting_puts_missing_figures_last(rep, teammate):
-    with_rate = selectors.RepFigures(rep=rep, calls=4, connected=1)
-    without = selectors.RepFigures(rep=teammate)
-    assert selectors.sort_rows([without, with_rate], by="connect_rate") == [with_rate, without]
-    assert selectors.sort_rows([without, with_rate], by="connect_rate", descending=False) == [with_rate, without]
+    with_rate = figures.RepFigures(rep=rep, calls=4, connected=1)
+    without = figures.RepFigures(rep=teammate)
+    assert team_reads.sort_rows([without, with_rate], by="connect_rate") == [with_rate, without]
+    assert team_reads.sort_rows([without, with_rate], by="connect_rate", descending=False) == [with_rate, without]
 
 
 def test_rep_rows_cost_the_same_queries_for_any_number_of_reps(team, django_assert_num_queries):
@@ -170,10 +172,10 @@ def test_rep_rows_cost_the_same_queries_for_any_number_of_reps(team, django_asse
     make_pipeline()  # stages without rotting days: their medians are read too
     few = [RepFactory(team=team) for _ in range(2)]
     many = few + [RepFactory(team=team) for _ in range(10)]
-    selectors.rep_rows(reps=few, start=NOV[0], end=NOV[1], today=NOV[1], fiscal_start=fiscal_start)  # medians cached
+    per_rep.rep_rows(reps=few, start=NOV[0], end=NOV[1], today=NOV[1], fiscal_start=fiscal_start)  # medians cached
     for reps in (few, many):
         with django_assert_num_queries(7):
-            selectors.rep_rows(reps=reps, start=NOV[0], end=NOV[1], today=NOV[1], fiscal_start=fiscal_start)
+            per_rep.rep_rows(reps=reps, start=NOV[0], end=NOV[1], today=NOV[1], fiscal_start=fiscal_start)
 
 
 # --- stale deals -------------------------------------------------------------------------------
@@ -203,7 +205,7 @@ def test_stale_thresholds_agree_with_the_pipelines_rule(rep, monkeypatch):
     proposal.rotting_days = 9
     proposal.save()
 
-    mine, theirs = selectors.stale_thresholds(), stage_stale_thresholds(pipeline=pipeline)
+    mine, theirs = per_rep.stale_thresholds(), stage_stale_thresholds(pipeline=pipeline)
     assert mine[stage(pipeline, "Lead").pk] == pytest.approx(6.5)
     assert mine[demo.pk] == pytest.approx(12.0)
     assert mine[proposal.pk] == 9
@@ -221,17 +223,17 @@ def test_the_monthly_trend_ends_with_the_month_of_the_last_day(rep):
     make_deal(owner=rep, pipeline=pipeline, stage_name="Won", amount="700", closed_on=date(2025, 12, 31))
     make_deal(owner=rep, pipeline=pipeline, stage_name="Won", amount="900", closed_on=date(2025, 11, 30))
     rollups.rebuild()
-    points = selectors.trend(reps=[rep], unit="month", count=12, end=date(2026, 11, 18))
+    points = team_reads.trend(reps=[rep], unit="month", count=12, end=date(2026, 11, 18))
     assert [p.period.start for p in (points[0], points[-1])] == [date(2025, 12, 1), date(2026, 11, 1)]
     assert points[0].won_amount == Decimal(700)  # November 2025 is outside the 12 months
     assert points[0].win_rate == 100.0 and points[1].win_rate is None
 
 
 def test_a_whole_period_reads_its_stage_rows_and_any_other_range_sums_weeks():
-    assert selectors.stage_period(date(2026, 11, 16), date(2026, 11, 22)) == ("week", date(2026, 11, 16))
-    assert selectors.stage_period(*NOV) == ("month", date(2026, 11, 1))
-    assert selectors.stage_period(date(2026, 4, 1), date(2026, 6, 30), fiscal_start=4) == ("quarter", date(2026, 4, 1))
-    assert selectors.stage_period(date(2026, 11, 3), date(2026, 11, 20)) == (None, None)
+    assert team_reads.stage_period(date(2026, 11, 16), date(2026, 11, 22)) == ("week", date(2026, 11, 16))
+    assert team_reads.stage_period(*NOV) == ("month", date(2026, 11, 1))
+    assert team_reads.stage_period(date(2026, 4, 1), date(2026, 6, 30), fiscal_start=4) == ("quarter", date(2026, 4, 1))
+    assert team_reads.stage_period(date(2026, 11, 3), date(2026, 11, 20)) == (None, None)
 
 
 # --- the period picker ------------------------------------------------------------------------

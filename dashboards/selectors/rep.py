@@ -1,4 +1,5 @@
-"""Reads for one rep's pages: "My week" (the rep's home page) and the one-on-one page.
+"""Reads for "My week", the rep's home page; the one-on-one page (``one_on_one``) reuses its goal,
+quota, planner and stale-deal reads.
 
 Counts and sums come from the dashboard tables (``ActivityDay``, ``ClosedDay``,
 ``StageRollup``, ``Attainment``); figures that depend on the clock (open
@@ -22,25 +23,25 @@ Cases METRICS.md leaves open, defined here:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from activities.models import MEETING_KINDS, Activity, Kind
 from pipeline.models import Deal, StageKind
 from quotas import history
-from quotas.history import GoalProgress, History, MemberPart, Rates
+from quotas.history import GoalProgress, History, Rates
 from quotas.models import ActivityGoal, Measure, OrgSettings, Quota
 from quotas.periods import Period
-from quotas.planner import Funnel, reverse_funnel
+from quotas.planner import reverse_funnel
 
-from . import figure_cache, selectors
-from .models import ActionItem, ActivityDay, ClosedDay, OneOnOne
+from .. import figure_cache
+from ..models import ActivityDay, ClosedDay
+from .figures import GoalLine, QuotaLine, last_refreshed
+from .per_rep import stale_condition, stale_thresholds
 
 UPCOMING_MEETINGS = 8
 STALE_DEALS_SHOWN = 50
@@ -65,37 +66,6 @@ def _elapsed(period: Period, today: date) -> Decimal:
     if today >= period.end:
         return Decimal(1)
     return Decimal((today - period.start).days + 1) / Decimal(period.days)
-
-
-# --- activity goals -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GoalLine:
-    """One activity goal on a rep's page: progress in its current week or month (METRICS.md
-    "activity goal progress": count in the period / target after ramp), pace, and what is left."""
-
-    goal: ActivityGoal
-    progress: GoalProgress
-    upcoming: tuple[int, ...]  # a ramped goal's next targets, while still rising
-    still_rising: bool
-    own: MemberPart | None  # a collective team goal: this rep's count and part
-    days_left: int
-
-    @property
-    def is_team(self) -> bool:
-        return self.goal.team_id is not None
-
-    @property
-    def left(self) -> int:
-        """Activities still missing: of the rep's part for a collective goal, else of the whole target."""
-        if self.own is not None:
-            return max(self.own.part - self.own.count, 0)
-        return max(self.progress.target - self.progress.count, 0)
-
-    @property
-    def per_day(self) -> int:
-        return math.ceil(self.left / self.days_left)
 
 
 def _activity_counts(*, owner_ids, kinds, periods: list[Period]) -> dict[tuple[int, str, Period], int]:
@@ -188,58 +158,6 @@ def goal_history(*, rep: User, goals: list[ActivityGoal], today: date, periods: 
         )
         for goal in goals
     ]
-
-
-# --- quotas and the reverse funnel -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QuotaLine:
-    """A rep quota in the current month or quarter (METRICS.md "Quotas and goals").
-
-    ``achieved``, ``attainment`` (achieved / target) and ``stretch_attainment``
-    (achieved / (target x stretch %)) come from ``Attainment``; all three are
-    ``None`` until the rollups computed the quota. Pace = attainment / elapsed
-    share of the period. Fractions: 1 = 100%.
-    """
-
-    quota: Quota
-    period: Period
-    achieved: Decimal | None
-    attainment: Decimal | None
-    stretch_attainment: Decimal | None
-    elapsed: Decimal
-    computed_at: datetime | None
-    funnel: Funnel | None = None  # revenue quotas: deals, meetings and calls still needed
-
-    @property
-    def pace(self) -> Decimal | None:
-        if self.attainment is None or not self.elapsed:
-            return None
-        return self.attainment / self.elapsed
-
-    @property
-    def attainment_percent(self) -> Decimal | None:
-        return None if self.attainment is None else self.attainment * 100
-
-    @property
-    def pace_percent(self) -> Decimal | None:
-        pace = self.pace
-        return None if pace is None else pace * 100
-
-    @property
-    def stretch_percent(self) -> Decimal | None:
-        return None if self.stretch_attainment is None else self.stretch_attainment * 100
-
-    @property
-    def gap(self) -> Decimal | None:
-        if self.achieved is None:
-            return None
-        return max(self.quota.target - self.achieved, Decimal(0))
-
-    @property
-    def is_money(self) -> bool:
-        return self.quota.measure == Measure.REVENUE
 
 
 def current_periods(*, org: OrgSettings, today: date) -> list[Period]:
@@ -338,7 +256,7 @@ def _planner_history(*, rep: User, members: list[int], today: date) -> PlannerHi
     return PlannerHistory(
         rep=history_of("rep"),
         team=history_of("team") if rep.team_id else None,
-        computed_at=selectors.last_refreshed(activity["computed_at"], won["computed_at"]),
+        computed_at=last_refreshed(activity["computed_at"], won["computed_at"]),
     )
 
 
@@ -441,13 +359,13 @@ def stale_deals(
     """Open deals whose open age (now - entered the stage) is over the stage's threshold (METRICS.md
     "stale deal": rotting days, else 2 x the stage's median days in stage over the last 180 days), oldest
     first, each with ``age_days`` and ``limit_days``. The thresholds are the team dashboard's
-    (``selectors.stale_thresholds``, two queries, unless given); one more query for the deals."""
+    (``stale_thresholds``, two queries, unless given); one more query for the deals."""
     if thresholds is None:
-        thresholds = selectors.stale_thresholds()
+        thresholds = stale_thresholds()
     if not any(days is not None for days in thresholds.values()):
         return []
     deals = list(
-        Deal.objects.filter(selectors.stale_condition(thresholds, now), owner_id__in=owner_ids)
+        Deal.objects.filter(stale_condition(thresholds, now), owner_id__in=owner_ids)
         .filter(stage__kind=StageKind.OPEN)
         .select_related("stage", "company", "owner")
         .order_by("stage_entered_at", "pk")[:limit]
@@ -512,7 +430,7 @@ def day_activity(*, rep: User, day: date) -> Today:
         for r in rows
         if r.count or r.booked
     ]
-    return Today(day, kinds, selectors.last_refreshed(*(r.computed_at for r in rows)))
+    return Today(day, kinds, last_refreshed(*(r.computed_at for r in rows)))
 
 
 # --- the page -----------------------------------------------------------------------------
@@ -561,268 +479,5 @@ def my_week(*, rep: User, today: date, now: datetime) -> MyWeek:
         stale=stale_deals(owner_ids=[rep.pk], now=now),
         upcoming=upcoming_meetings(rep=rep, now=now),
         day=day,
-        refreshed_at=selectors.last_refreshed(planner.computed_at, day.computed_at, *(q.computed_at for q in quotas)),
-    )
-
-
-# --- the one-on-one page ------------------------------------------------------------------------
-
-# The figures compared side by side: (RepFigures attribute, label, unit for formatting).
-FIGURES = (
-    ("attainment", _("Quota attainment"), "percent"),
-    ("pace", _("Pace"), "percent"),
-    ("won_amount", _("Won revenue"), "money"),
-    ("won_deals", _("Deals won"), "count"),
-    ("win_rate", _("Win rate"), "percent"),
-    ("average_deal", _("Average deal size"), "money"),
-    ("cycle_length", _("Sales cycle (days)"), "days"),
-    ("open_deals", _("Open deals"), "count"),
-    ("open_amount", _("Open pipeline"), "money"),
-    ("weighted_amount", _("Weighted pipeline"), "money"),
-    ("stale_deals", _("Stale deals"), "count"),
-    ("calls", _("Calls"), "count"),
-    ("connect_rate", _("Connect rate"), "percent"),
-    ("emails", _("Emails"), "count"),
-    ("reply_rate", _("Reply rate"), "percent"),
-    ("meetings", _("Meetings and demos"), "count"),
-    ("booked", _("Meetings booked"), "count"),
-    ("held", _("Meetings held"), "count"),
-    ("positive_rate", _("Positive meeting rate"), "percent"),
-    ("selling_share", _("Selling time share"), "percent"),
-)
-PAST_ONE_ON_ONES = 10
-
-
-@dataclass(frozen=True)
-class FigureLine:
-    """One figure: the rep's, the team average's (None: no team) and the one frozen at the last one-on-one."""
-
-    key: str
-    label: str
-    unit: str
-    rep: object
-    team: object
-    previous: object = None
-
-
-@dataclass(frozen=True)
-class StageCompare:
-    """One stage: the rep's stage flow and the team's (all its reps' summed), METRICS.md "Pipeline"."""
-
-    stage: object
-    rep: selectors.StageFigures | None
-    team: selectors.StageFigures | None
-
-
-def team_reps_of(rep: User) -> list[User]:
-    """The reps the rep is compared with: the active reps of the rep's team (the rep included when active)."""
-    if not rep.team_id:
-        return []
-    return list(User.objects.reps().filter(team_id=rep.team_id).order_by("first_name", "last_name", "username"))
-
-
-def _json_value(value):
-    if isinstance(value, Decimal):
-        return str(value.quantize(Decimal("0.01")))
-    if isinstance(value, float):
-        return round(value, 4)
-    return value
-
-
-def figures_of(rows: selectors.RepFigures) -> dict[str, object]:
-    return {key: getattr(rows, key) for key, _label, _unit in FIGURES}
-
-
-def snapshot_figures(*, rep: User, date_range, today: date) -> dict:
-    """What closing a one-on-one freezes: the rep's figures for ``date_range`` as they stand ``today``
-    (the same figures and definitions as the comparison table) and each activity goal's progress in its
-    current week or month. JSON-safe: money as decimal strings, ratios as numbers (percent), None for "—"."""
-    row = selectors.rep_rows(reps=[rep], start=date_range.start, end=date_range.end, today=today)[0]
-    goals = goal_lines(rep=rep, goals=rep_goals(rep=rep), today=today)
-    return {
-        "taken_on": today.isoformat(),
-        "period": {
-            "label": str(date_range.label),
-            "start": date_range.start.isoformat(),
-            "end": date_range.end.isoformat(),
-        },
-        "figures": {key: _json_value(value) for key, value in figures_of(row).items()},
-        "goals": [
-            {
-                "goal": f"{line.goal.get_metric_display()} {line.goal.get_frequency_display()}",
-                "period": str(line.progress.period),
-                "count": line.progress.count,
-                "target": line.progress.target,
-            }
-            for line in goals
-        ],
-    }
-
-
-@dataclass
-class Keeping:
-    """What the viewer keeps about the rep (managers their own, admins everyone's): never built for a rep."""
-
-    current: OneOnOne | None  # the viewer's open one-on-one with the rep
-    open_items: list[ActionItem]  # not done yet, from any one-on-one kept (they carry over)
-    done_items: list[ActionItem]  # ticked in the current one-on-one
-    previous: OneOnOne | None  # the last closed one, whose snapshot the page compares against
-    past: list[OneOnOne]  # closed ones (and other managers' open ones, for admins), newest first
-
-
-def keeping(*, rep: User, viewer: User) -> Keeping:
-    """The viewer's notes and action items about ``rep``: two queries (one-on-ones, action items)."""
-    meetings = list(
-        OneOnOne.objects.kept_by(viewer).filter(rep=rep).select_related("manager").order_by("-opened_on", "-pk")
-    )
-    current = next((m for m in meetings if m.is_open and m.manager_id == viewer.pk), None)
-    closed = sorted((m for m in meetings if not m.is_open), key=lambda m: m.closed_at, reverse=True)
-    items = list(ActionItem.objects.filter(one_on_one__in=[m.pk for m in meetings])) if meetings else []
-    by_meeting: dict[int, list[ActionItem]] = {}
-    for item in items:
-        by_meeting.setdefault(item.one_on_one_id, []).append(item)
-    by_pk = {meeting.pk: meeting for meeting in meetings}
-    for item in items:
-        item.one_on_one = by_pk[item.one_on_one_id]  # already loaded: no query per item
-    for meeting in meetings:
-        meeting.items = by_meeting.get(meeting.pk, [])
-    past = [m for m in meetings if m is not current]
-    return Keeping(
-        current=current,
-        open_items=[i for i in items if not i.done],
-        done_items=[i for i in items if i.done and current is not None and i.one_on_one_id == current.pk],
-        previous=closed[0] if closed else None,
-        past=past[:PAST_ONE_ON_ONES],
-    )
-
-
-@dataclass
-class OneOnOnePage:
-    rep: User
-    date_range: object
-    today: date
-    currency: str
-    team_size: int
-    figures: list[FigureLine]
-    rep_row: selectors.RepFigures
-    average: selectors.RepFigures | None
-    rep_trend: list[selectors.TrendPoint]
-    team_trend: list[selectors.TrendPoint]
-    stages: list[StageCompare]
-    stage_is_weekly_sum: bool
-    stale: list[Deal]
-    goals: list[GoalHistory]
-    quotas: list[QuotaLine]
-    rates: Rates
-    keeping: Keeping | None
-    refreshed_at: datetime | None
-
-
-@dataclass
-class OneOnOneLive:
-    """What a one-on-one page reads from the domain tables on every request (never cached):
-    the team it compares with, the open pipeline of each of them, the rep's stale deals and
-    the viewer's notes."""
-
-    members: list[User]
-    people: list[User]
-    pipeline: dict[int, dict]
-    stale: list[Deal]
-    keeping: Keeping | None
-
-
-def one_on_one_live(*, rep: User, viewer: User, now: datetime) -> OneOnOneLive:
-    members = team_reps_of(rep)
-    people = members if any(m.pk == rep.pk for m in members) else [*members, rep]
-    thresholds = selectors.stale_thresholds()  # read once for the figures and the stale deals
-    return OneOnOneLive(
-        members=members,
-        people=people,
-        pipeline=selectors.open_pipeline_by_rep(rep_ids=[p.pk for p in people], now=now, thresholds=thresholds),
-        stale=stale_deals(owner_ids=[rep.pk], now=now, thresholds=thresholds),
-        keeping=None if viewer.is_rep else keeping(rep=rep, viewer=viewer),
-    )
-
-
-def one_on_one_page(
-    *, rep: User, viewer: User, date_range, today: date, now: datetime, live: OneOnOneLive | None = None
-) -> OneOnOnePage:
-    """Everything on a rep's one-on-one page for ``date_range``: the rep's figures against the team
-    average (``selectors.rep_rows`` / ``team_total`` / ``team_average``: each count and amount of the
-    team divided by its reps, ratios of the team's sums), 12-week trends for both, stage conversion and
-    days in stage against the team (``selectors.stage_rows``), stale deals, goals over their last
-    periods, quota and reverse funnel, and, for a manager or admin, the private notes. A fixed number
-    of queries whatever the data size."""
-    org = OrgSettings.load()
-    live = live or one_on_one_live(rep=rep, viewer=viewer, now=now)
-    members, people = live.members, live.people
-    rows = selectors.rep_rows(
-        reps=people, start=date_range.start, end=date_range.end, today=today, pipeline=live.pipeline
-    )
-    rep_row = next(row for row in rows if row.rep.pk == rep.pk)
-    member_ids = {m.pk for m in members}
-    member_rows = [row for row in rows if row.rep.pk in member_ids]
-    average = selectors.team_average(selectors.team_total(member_rows)) if member_rows else None
-
-    kept = live.keeping
-    snapshot = (kept.previous.snapshot or {}) if kept and kept.previous else {}
-    previous = snapshot.get("figures", {})
-    figures = [
-        FigureLine(
-            key,
-            label,
-            unit,
-            getattr(rep_row, key),
-            getattr(average, key) if average else None,
-            previous.get(key),
-        )
-        for key, label, unit in FIGURES
-    ]
-
-    # Trends end with the range, or this week when the range runs on into the future.
-    trend_end = min(date_range.end, today)
-    rep_trend = selectors.trend(reps=[rep], unit="week", count=12, end=trend_end)
-    team_trend = selectors.trend(reps=members, unit="week", count=12, end=trend_end) if members else []
-
-    kind, period_start = selectors.stage_period(date_range.start, date_range.end, org.fiscal_year_start_month)
-    if kind:
-        stage_figures = selectors.stage_rows(reps=people, period_kind=kind, period_start=period_start)
-    else:
-        stage_figures = selectors.stage_rows(reps=people, start=date_range.start, end=date_range.end)
-    team_stages = {s.stage.pk: s for s in selectors.stage_totals([s for s in stage_figures if s.rep.pk in member_ids])}
-    rep_stages = {s.stage.pk: s for s in stage_figures if s.rep.pk == rep.pk}
-    # Every open stage either side has, in funnel order (won and lost are terminal: nothing converts from them).
-    order = [s for s in selectors.stage_totals(stage_figures) if s.stage.kind == StageKind.OPEN]
-    stages = [StageCompare(s.stage, rep_stages.get(s.stage.pk), team_stages.get(s.stage.pk)) for s in order]
-
-    goals = goal_history(rep=rep, goals=rep_goals(rep=rep), today=today)
-    planner = planner_history(rep=rep, today=today)
-    rates = rep_rates(planner=planner, org=org)
-    quotas = with_funnels(
-        lines=quota_lines(rep=rep, periods=current_periods(org=org, today=today), today=today), rates=rates, today=today
-    )
-    return OneOnOnePage(
-        rep=rep,
-        date_range=date_range,
-        today=today,
-        currency=org.currency,
-        team_size=len(members),
-        figures=figures,
-        rep_row=rep_row,
-        average=average,
-        rep_trend=rep_trend,
-        team_trend=team_trend,
-        stages=stages,
-        stage_is_weekly_sum=kind is None,
-        stale=live.stale,
-        goals=goals,
-        quotas=quotas,
-        rates=rates,
-        keeping=kept,
-        refreshed_at=selectors.last_refreshed(
-            *(row.computed_at for row in rows),
-            *(s.computed_at for s in stage_figures),
-            *(p.computed_at for p in rep_trend),
-            planner.computed_at,
-        ),
+        refreshed_at=last_refreshed(planner.computed_at, day.computed_at, *(q.computed_at for q in quotas)),
     )

@@ -1,0 +1,365 @@
+"""Reads for the manager's team dashboard beyond the per-rep rows: sorting and leaderboards,
+stage flow, the revenue split, trends and the share of reps at quota. The one-on-one page
+compares a rep with the team through the same stage and trend reads.
+
+Each function costs a fixed number of queries whatever the number of reps or
+rows: ``stage_rows`` 2, ``revenue_split`` 5, ``trend`` 2, ``quota_share_history`` 1.
+
+Public API (keyword-only arguments; ``reps`` is any iterable of users):
+
+- ``sort_rows(rows, *, by, descending=True) -> list[RepFigures]``, ``leaderboard(rows, *, by) -> list[RepFigures]``
+- ``stage_period(start, end, fiscal_start=1) -> (period_kind, period_start)``
+- ``stage_rows(*, reps, period_kind=None, period_start=None, start=None, end=None) -> list[StageFigures]``
+- ``stage_totals(rows) -> list[StageFigures]``
+- ``revenue_split(*, reps, start, end) -> RevenueSplit``
+- ``trend(*, reps, unit="week", count=12, end) -> list[TrendPoint]``
+- ``quota_share_history(*, reps, period, measure, count=6) -> list[QuotaShare]``
+
+Cases METRICS.md leaves open, defined here:
+
+- **Stage figures for a range** that is not one whole week, month, fiscal
+  quarter or fiscal year: the sum of the weekly ``StageRollup`` rows of the
+  weeks that *start* inside the range (a week straddling the start is left
+  out, one straddling the end counted whole).
+- **Days in stage** shown per stage is the average (stay days / completed
+  stays); a team's is the average over all its reps' stays, never an average
+  of averages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Territory, User
+from activities.models import MEETING_KINDS, Kind
+from pipeline.models import Competitor, DealType, LeadSource, Segment, Stage, StageKind
+from quotas.models import Quota
+from quotas.periods import Period
+
+from ..models import ActivityDay, ClosedDay, StageRollup
+from .figures import (
+    ADDITIVE_STAGE_VALUES,
+    MONEY,
+    ZERO,
+    QuotaShare,
+    RepFigures,
+    RevenueSplit,
+    SplitRow,
+    StageFigures,
+    TrendPoint,
+    last_refreshed,
+    sum_of,
+)
+from .per_rep import periods_q
+
+SORTS = {
+    "name": lambda r: str(r.rep or "").lower(),
+    "attainment": lambda r: r.attainment,
+    "pace": lambda r: r.pace,
+    "won_amount": lambda r: r.won_amount,
+    "win_rate": lambda r: r.win_rate,
+    "average_deal": lambda r: r.average_deal,
+    "cycle_length": lambda r: r.cycle_length,
+    "open_amount": lambda r: r.open_amount,
+    "weighted_amount": lambda r: r.weighted_amount,
+    "open_deals": lambda r: r.open_deals,
+    "stale_deals": lambda r: r.stale_deals,
+    "calls": lambda r: r.calls,
+    "emails": lambda r: r.emails,
+    "meetings": lambda r: r.meetings,
+    "connect_rate": lambda r: r.connect_rate,
+    "reply_rate": lambda r: r.reply_rate,
+    "held": lambda r: r.held,
+    "positive_rate": lambda r: r.positive_rate,
+    "selling_share": lambda r: r.selling_share,
+    "booked": lambda r: r.booked,
+    "booked_progress": lambda r: r.booked_progress,
+    "revenue_progress": lambda r: r.revenue_progress,
+    "calls_progress": lambda r: r.calls_progress,
+}
+
+
+def sort_rows(rows: list[RepFigures], *, by: str, descending: bool = True) -> list[RepFigures]:
+    """Rows sorted by one of ``SORTS``; rows without a value ("—") always last."""
+    key = SORTS.get(by, SORTS["name"])
+    present = [row for row in rows if key(row) is not None]
+    missing = [row for row in rows if key(row) is None]
+    return sorted(present, key=key, reverse=descending) + sorted(missing, key=SORTS["name"])
+
+
+LEADERBOARDS = {
+    # name: (figure, % of plan)
+    "booked": ("booked", "booked_progress"),
+    "revenue": ("won_amount", "revenue_progress"),
+    "calls": ("calls", "calls_progress"),
+}
+
+
+def leaderboard(rows: list[RepFigures], *, by: str) -> list[RepFigures]:
+    """Reps ranked by a figure (``booked``, ``won_amount``, ``calls``) or by its % of the rep's own plan
+    (``booked_progress``, ``revenue_progress``, ``calls_progress``), best first; "—" last."""
+    return sort_rows(rows, by=by, descending=True)
+
+
+def _stage_period_filter(*, period_kind, period_start, start, end) -> Q:
+    if period_kind and period_start:
+        return Q(period_kind=period_kind, period_start=period_start)
+    if start is None or end is None:
+        raise TypeError("stage_rows needs period_kind and period_start, or start and end")
+    return Q(period_kind="week", period_start__range=(start, end))
+
+
+def stage_period(start: date, end: date, fiscal_start: int = 1) -> tuple[str | None, date | None]:
+    """(period_kind, period_start) when ``start``..``end`` is exactly one week, month, fiscal quarter or
+    fiscal year; (None, None) for any other range (its stage figures sum whole weeks)."""
+    for kind in ("week", "month", "quarter", "year"):
+        period = Period.containing(start, kind, fiscal_start)
+        if period.start == start and period.end == end:
+            return kind, period.start
+    return None, None
+
+
+def stage_rows(
+    *,
+    reps: Iterable[User],
+    period_kind: str | None = None,
+    period_start: date | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[StageFigures]:
+    """Stage figures per (rep, stage) from ``StageRollup``, summed in SQL, in pipeline and stage order.
+
+    Give ``period_kind`` and ``period_start`` for one stored period (week,
+    month, fiscal quarter, fiscal year); or ``start`` and ``end`` for any other
+    range, which sums the weekly rows of the weeks that *start* inside the
+    range (so a custom range reads whole weeks: the week holding ``start`` is
+    left out unless it starts on ``start``, the week holding ``end`` is counted
+    whole). Only stages with any figure appear. Two queries.
+    """
+    reps = {rep.pk: rep for rep in reps}
+    period = _stage_period_filter(period_kind=period_kind, period_start=period_start, start=start, end=end)
+    sums = (
+        StageRollup.objects.filter(period, rep_id__in=list(reps))
+        .values("rep_id", "stage_id")
+        .annotate(
+            entered_=Sum("entered"),
+            advanced_=Sum("advanced"),
+            lost_=Sum("lost"),
+            won_=Sum("won"),
+            still_open_=Sum("still_open"),
+            stays_=Sum("stays"),
+            stay_days_=Sum("stay_days"),
+            left_forward_=Sum("left_forward"),
+            followups_=Sum("followups"),
+            computed_at_=Max("computed_at"),
+        )
+        .order_by()
+    )
+    sums = list(sums)
+    stages = Stage.objects.in_bulk({row["stage_id"] for row in sums}) if sums else {}
+    rows = []
+    for row in sums:
+        stage = stages.get(row["stage_id"])
+        if stage is None:
+            continue
+        values = {name[:-1]: value for name, value in row.items() if name.endswith("_")}
+        rows.append(StageFigures(stage=stage, rep=reps[row["rep_id"]], **values))
+    rows.sort(key=lambda r: (r.stage.pipeline_id, _stage_rank(r.stage), r.stage.order, r.stage.pk, str(r.rep)))
+    return rows
+
+
+def _stage_rank(stage: Stage) -> int:
+    # Open stages in their order, then won, then lost: the funnel reads top to bottom.
+    return {StageKind.OPEN: 0, StageKind.WON: 1, StageKind.LOST: 2}.get(stage.kind, 3)
+
+
+def stage_totals(rows: list[StageFigures]) -> list[StageFigures]:
+    """The team's figures per stage: the reps' stage sums added up, in the same order."""
+    totals: dict[int, StageFigures] = {}
+    for row in rows:
+        total = totals.setdefault(row.stage.pk, StageFigures(stage=row.stage))
+        for name in ADDITIVE_STAGE_VALUES:
+            setattr(total, name, getattr(total, name) + getattr(row, name))
+        total.computed_at = last_refreshed(total.computed_at, row.computed_at)
+    return list(totals.values())
+
+
+def _split(rep_ids, start, end, *, won: bool, column: str, names=None, require=None):
+    queryset = ClosedDay.objects.filter(rep_id__in=rep_ids, day__range=(start, end), won=won)
+    if require:
+        queryset = queryset.filter(**require)
+    queryset = queryset.values(column).annotate(n=sum_of("deals"), total=sum_of("amount", MONEY), at=Max("computed_at"))
+    if names is not None:
+        queryset = queryset.annotate(name=Subquery(names.filter(pk=OuterRef(column)).values("name")[:1]))
+    return list(queryset.order_by("-total", column))
+
+
+def revenue_split(*, reps: Iterable[User], start: date, end: date) -> RevenueSplit:
+    """METRICS.md "revenue" split by lead source, territory, market (company segment) and deal type
+    (new business vs existing customers = expansion and renewal), won deals closed in the range;
+    and "lost to competitors": lost deals closed in the range with a competitor set, count and
+    amount per competitor. From ``ClosedDay``, each a GROUP BY in SQL: five queries."""
+    rep_ids = [rep.pk for rep in reps]
+    split = RevenueSplit()
+    stamps = []
+    none_label = str(_("None"))
+
+    def rows(result, label):
+        out = []
+        for row in result:
+            stamps.append(row["at"])
+            out.append(SplitRow(row["key"], label(row), row["n"], row["total"]))
+        return out
+
+    def keyed(result, column):
+        for row in result:
+            row["key"] = row[column]
+        return result
+
+    split.lead_source = rows(
+        keyed(
+            _split(rep_ids, start, end, won=True, column="lead_source_id", names=LeadSource.objects), "lead_source_id"
+        ),
+        lambda r: r["name"] or none_label,
+    )
+    split.territory = rows(
+        keyed(_split(rep_ids, start, end, won=True, column="territory_id", names=Territory.objects), "territory_id"),
+        lambda r: r["name"] or none_label,
+    )
+    segments = dict(Segment.choices)
+    split.segment = rows(
+        keyed(_split(rep_ids, start, end, won=True, column="segment"), "segment"),
+        lambda r: str(segments.get(r["segment"], none_label)),
+    )
+    # New business against existing customers (expansion and renewal): the CASE is the SQL group.
+    group = Case(
+        When(deal_type__in=[DealType.EXPANSION, DealType.RENEWAL], then=Value("existing")),
+        default=Value("new"),
+        output_field=CharField(),
+    )
+    by_type = {
+        row["group"]: row
+        for row in ClosedDay.objects.filter(rep_id__in=rep_ids, day__range=(start, end), won=True)
+        .annotate(group=group)
+        .values("group")
+        .annotate(n=sum_of("deals"), total=sum_of("amount", MONEY), at=Max("computed_at"))
+        .order_by()
+    }
+    labels = {"new": str(_("New business")), "existing": str(_("Existing customers"))}
+    for key, label in labels.items():
+        row = by_type.get(key, {"n": 0, "total": ZERO, "at": None})
+        stamps.append(row["at"])
+        split.deal_type.append(SplitRow(key, label, row["n"], row["total"]))
+    split.competitors = rows(
+        keyed(
+            _split(
+                rep_ids,
+                start,
+                end,
+                won=False,
+                column="competitor_id",
+                names=Competitor.objects,
+                require={"competitor_id__isnull": False},
+            ),
+            "competitor_id",
+        ),
+        lambda r: r["name"] or none_label,
+    )
+    split.computed_at = last_refreshed(*stamps)
+    return split
+
+
+def trend_periods(*, unit: str, count: int, end: date, fiscal_start: int = 1) -> list[Period]:
+    """The ``count`` weeks or months ending with the one that holds ``end``, oldest first."""
+    if unit not in ("week", "month"):
+        raise ValueError("trend unit is week or month")
+    periods = [Period.containing(end, unit, fiscal_start)]
+    while len(periods) < count:
+        periods.insert(0, periods[0].previous())
+    return periods
+
+
+def trend(*, reps: Iterable[User], unit: str = "week", count: int = 12, end: date) -> list[TrendPoint]:
+    """The last ``count`` weeks or months (ending with the one holding ``end``) of calls, emails,
+    meetings (occurring), meetings booked, meetings held, won deals and revenue, and lost deals,
+    summed over ``reps``. Two queries (one per dashboard table), each a GROUP BY on the period
+    that holds the row's day (a CASE over the ``count`` periods)."""
+    rep_ids = [rep.pk for rep in reps]
+    periods = trend_periods(unit=unit, count=count, end=end)
+    first, last = periods[0].start, periods[-1].end
+    bucket = Case(*(When(day__range=(p.start, p.end), then=Value(p.start)) for p in periods), output_field=DateField())
+    meetings = list(MEETING_KINDS)
+    activity = {
+        row["bucket"]: row
+        for row in ActivityDay.objects.filter(rep_id__in=rep_ids, day__range=(first, last))
+        .annotate(bucket=bucket)
+        .values("bucket")
+        .annotate(
+            calls=sum_of("count", kind=Kind.CALL),
+            emails=sum_of("count", kind=Kind.EMAIL),
+            meetings=sum_of("count", kind__in=meetings),
+            booked=sum_of("booked", kind__in=meetings),
+            held=sum_of("held", kind__in=meetings),
+            at=Max("computed_at"),
+        )
+        .order_by()
+    }
+    closed = {
+        row["bucket"]: row
+        for row in ClosedDay.objects.filter(rep_id__in=rep_ids, day__range=(first, last))
+        .annotate(bucket=bucket)
+        .values("bucket")
+        .annotate(
+            won_deals=sum_of("deals", won=True),
+            won_amount=sum_of("amount", MONEY, won=True),
+            lost_deals=sum_of("deals", won=False),
+            at=Max("computed_at"),
+        )
+        .order_by()
+    }
+    at = last_refreshed(*(row["at"] for row in (*activity.values(), *closed.values())))
+    points = []
+    for p in periods:
+        point = TrendPoint(period=p, computed_at=at)
+        for source in (activity.get(p.start), closed.get(p.start)):
+            for name, value in (source or {}).items():
+                if name not in ("bucket", "at"):
+                    setattr(point, name, value)
+        points.append(point)
+    return points
+
+
+def quota_share_history(*, reps: Iterable[User], period: Period, measure: str, count: int = 6) -> list[QuotaShare]:
+    """Share of reps at quota for ``period`` and the ``count - 1`` before it (same kind and measure),
+    oldest first, counted in SQL from ``Attainment``: one query."""
+    periods = [period]
+    while len(periods) < count:
+        periods.insert(0, periods[0].previous())
+    rows = (
+        Quota.objects.filter(rep__in=list(reps), measure=measure)
+        .filter(periods_q(periods))
+        .values("period_start")
+        .annotate(with_quota=Count("pk"), at_quota=Count("pk", filter=Q(attainment__attainment__gte=1)))
+        .order_by()
+    )
+    found = {row["period_start"]: row for row in rows}
+    return [
+        QuotaShare(p, found.get(p.start, {}).get("at_quota", 0), found.get(p.start, {}).get("with_quota", 0))
+        for p in periods
+    ]
