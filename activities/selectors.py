@@ -1,15 +1,15 @@
 """Reads that answer one screen's question each: the activity list and its
 counts, the quick-log type-ahead, upcoming meetings and a deal's activities."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from dashboards.models import ActivityDay, DirtyMark, Scope
 from pipeline.models import Company, Contact, Deal
 
 from .models import Activity, Kind, Outcome
@@ -45,52 +45,31 @@ def activity_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Activity]:
     )
 
 
-# The filters the activity rollup (one row per rep, day and kind) answers, as its lookups.
-_ROLLUP_FILTERS = {"kind": "kind", "date_from": "day__gte", "date_to": "day__lte", "owner": "rep"}
+# Counts ``kind_totals`` faster than the activities can, when an app keeps them: the dashboards
+# plug in their activity rollup (dashboards/apps.py). A domain app never imports the dashboards.
+KindCounter = Callable[..., dict[str, int] | None]
+_kind_counter: KindCounter | None = None
+
+
+def kind_totals_counted_by(counter: KindCounter | None) -> None:
+    """Let ``counter(user=..., filters=..., listed=...)`` answer ``kind_totals`` (``filters``: the
+    non-empty known ones; ``listed``: the list to count, unordered). It returns the totals in one
+    query, exact, or None when it cannot answer those filters; None unplugs it."""
+    global _kind_counter
+    _kind_counter = counter
 
 
 def kind_totals(*, user: User, filters: dict[str, Any]) -> dict[str, int]:
     """What ``activity_list(user=user, filters=filters)`` lists, per stored kind value (every row
-    counted once); one query.
-
-    Unless a filter narrows by what the activity rollup does not keep (outcome, company, deal),
-    the counts are the rollup's (``ActivityDay``): a rep's three years, or a team's, are then a few
-    thousand rollup rows, not every activity (a manager's list counted 400,000 rows a request).
-    A rep's day with a dirty mark (a write the worker has not refreshed yet), or every day while
-    a rebuild is asked for, is counted from the activities themselves instead. Both halves are
-    one statement, so they read one snapshot: a writer commits its rows and its mark together,
-    and a refresh its rollup rows and the mark's removal; the total is exact at every moment.
-    """
+    counted once); one query: the plugged-in counter's (``kind_totals_counted_by``), else a
+    ``GROUP BY kind`` over the activities."""
     used = {key: value for key, value in filters.items() if key in _FILTER_LOOKUPS and value}
     listed = activity_list(user=user, filters=used).prefetch_related(None).order_by()
-    if any(key not in _ROLLUP_FILTERS for key in used):
-        return dict(listed.values_list("kind").annotate(n=Count("*")))
-    rebuild_asked = Exists(DirtyMark.objects.filter(scope=Scope.ALL))
-    rolled = (
-        ActivityDay.objects.visible_to(user)
-        .filter(**{_ROLLUP_FILTERS[key]: value for key, value in used.items()})
-        .exclude(_marked(rep="rep_id"))
-        .exclude(rebuild_asked)
-        .values_list("kind")
-        .annotate(n=Sum("count"))
-        .order_by()
-    )
-    # Three halves, not two with an OR: PostgreSQL then reads only the marked days' activities (a
-    # semi-join on the marks), not all of them to test each. ``COUNT(*)``, not of a column: it
-    # counts from the (owner, day, kind) index alone.
-    marked_days = (
-        listed.filter(_marked(rep="owner_id")).exclude(rebuild_asked).values_list("kind").annotate(n=Count("*"))
-    )
-    everything = listed.filter(rebuild_asked).values_list("kind").annotate(n=Count("*"))
-    totals: dict[str, int] = {}
-    for kind, n in rolled.union(marked_days, everything, all=True):
-        totals[kind] = totals.get(kind, 0) + n
-    return totals
-
-
-def _marked(*, rep: str) -> Exists:
-    """The outer row's rep (its column ``rep``) has an activity mark on the row's day."""
-    return Exists(DirtyMark.objects.filter(scope=Scope.ACTIVITY, rep_id=OuterRef(rep), day=OuterRef("day")))
+    if _kind_counter is not None:
+        totals = _kind_counter(user=user, filters=used, listed=listed)
+        if totals is not None:
+            return totals
+    return dict(listed.values_list("kind").annotate(n=Count("*")))
 
 
 def kind_counts(totals: dict[str, int]) -> list[tuple[str, str, int]]:
