@@ -10,7 +10,7 @@ class QuotasConfig(AppConfig):
         from celery.signals import task_postrun, task_prerun
         from django.utils import timezone
 
-        from .middleware import org_time_zone
+        from .organisation import org_time_zone
 
         # Celery tasks run outside any request: give them the organisation's time zone too.
         def activate(**kwargs):

@@ -2,29 +2,9 @@
 the organisation's time zone"), so a logged call's local ``day``, "today" and
 every period boundary follow the admin's setting."""
 
-from django.core.cache import cache
 from django.utils import timezone
 
-from .models import OrgSettings
-
-CACHE_KEY = "org-time-zone"
-# Each process re-reads the setting at least this often (seconds); saving the
-# settings clears this process's copy at once.
-CACHE_SECONDS = 60
-
-
-def org_time_zone() -> str:
-    name = cache.get(CACHE_KEY)
-    if name is None:
-        # A plain read: a page view never creates the settings row as a side effect.
-        saved = OrgSettings.objects.filter(pk=1).values_list("time_zone", flat=True).first()
-        name = saved or OrgSettings._meta.get_field("time_zone").default
-        cache.set(CACHE_KEY, name, CACHE_SECONDS)
-    return name
-
-
-def forget_org_time_zone() -> None:
-    cache.delete(CACHE_KEY)
+from .organisation import org_time_zone
 
 
 class OrgTimeZoneMiddleware:

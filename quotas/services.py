@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 
-from .middleware import forget_org_time_zone
 from .models import ActivityGoal, OrgSettings, Quota, QuotaChange
+from .organisation import forget_org_time_zone
 from .periods import Period
 
 

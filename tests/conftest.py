@@ -16,7 +16,7 @@ def _fresh_cache():
     cached, so query counts are those of a warm page."""
     from django.core.cache import cache
 
-    from quotas.middleware import CACHE_KEY
+    from quotas.organisation import CACHE_KEY
 
     cache.clear()
     cache.set(CACHE_KEY, "UTC")

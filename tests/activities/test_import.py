@@ -123,8 +123,8 @@ def test_it_imports_a_good_file_with_its_day_company_and_deal_stage(
     signed_in, rep, org, django_capture_on_commit_callbacks
 ):
     # The organisation's time zone decides the local day of each row.
-    from quotas.middleware import forget_org_time_zone
     from quotas.models import OrgSettings
+    from quotas.organisation import forget_org_time_zone
 
     OrgSettings.objects.update_or_create(pk=1, defaults={"time_zone": "America/New_York"})
     forget_org_time_zone()

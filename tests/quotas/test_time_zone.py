@@ -28,7 +28,7 @@ def test_it_logs_a_call_on_the_organisations_local_day(client_as, rep, django_ca
 
 
 def test_saving_the_settings_applies_the_new_zone_at_once(django_capture_on_commit_callbacks, db):
-    from quotas.middleware import forget_org_time_zone, org_time_zone
+    from quotas.organisation import forget_org_time_zone, org_time_zone
 
     forget_org_time_zone()
     assert org_time_zone() == "UTC"  # no settings saved yet: the default

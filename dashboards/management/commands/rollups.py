@@ -6,7 +6,7 @@ from tqdm import tqdm
 
 from dashboards import rollups
 from dashboards.models import DirtyMark
-from quotas.middleware import org_time_zone
+from quotas.organisation import org_time_zone
 
 
 class Command(BaseCommand):
