@@ -3,7 +3,8 @@
 Idempotent: when the demo organisation exists it changes nothing and only
 prints the logins. `--reset` wipes the (development) database and seeds anew.
 Refuses to run with DEBUG off, so it can never touch a production database.
-Later features add their demo data in this same command.
+Later features add their demo data in this same command. It lives in
+dashboards because it fills every app, and only dashboards may import them all.
 """
 
 import random
@@ -16,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from accounts import services
 from accounts.models import Role, Team, Territory, User
-from activities.demo import seed_activity_demo
-from pipeline.demo import seed_pipeline_demo
-from quotas.demo import seed_quota_demo
+from dashboards.demo.activities import seed_activity_demo
+from dashboards.demo.pipeline import seed_pipeline_demo
+from dashboards.demo.quotas import seed_quota_demo
 
 DEMO_PASSWORD = "demo"
 

@@ -12,9 +12,19 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Territory
-
-from . import services
-from .models import Company, Competitor, Contact, DealType, LeadSource, LostReason, Pipeline, Segment, Stage, StageKind
+from pipeline import services
+from pipeline.models import (
+    Company,
+    Competitor,
+    Contact,
+    DealType,
+    LeadSource,
+    LostReason,
+    Pipeline,
+    Segment,
+    Stage,
+    StageKind,
+)
 
 LEAD_SOURCES = ["Website", "Referral", "Outbound", "Event", "Partner"]
 COMPETITORS = ["Acme CRM", "Globex Sales Cloud", "Initech Pipeline"]

@@ -11,8 +11,8 @@ from tests.helpers import can_sign_in
 def debug_on(settings, monkeypatch):
     settings.DEBUG = True
     # The same seed with fewer deals per rep: the volume is checked in one test only.
-    monkeypatch.setattr("pipeline.demo.DEALS_PER_REP", 3)
-    monkeypatch.setattr("activities.demo.DAYS", 7)
+    monkeypatch.setattr("dashboards.demo.pipeline.DEALS_PER_REP", 3)
+    monkeypatch.setattr("dashboards.demo.activities.DAYS", 7)
 
 
 def test_it_seeds_the_demo_logins(db, debug_on, capsys):
@@ -57,10 +57,10 @@ def test_it_refuses_to_run_when_debug_is_off(db, settings):
 def test_it_seeds_a_year_of_deals_with_consistent_histories(db, debug_on, monkeypatch):
     from django.db.models import Count, Max
 
-    from pipeline.demo import HABITS
+    from dashboards.demo.pipeline import HABITS
     from pipeline.models import Deal, StageChange
 
-    monkeypatch.setattr("pipeline.demo.DEALS_PER_REP", 36)
+    monkeypatch.setattr("dashboards.demo.pipeline.DEALS_PER_REP", 36)
     call_command("seed_demo")
     assert Deal.objects.count() == 36 * len(HABITS)
     reps = User.objects.filter(role=Role.REP)
@@ -82,7 +82,7 @@ def test_it_seeds_activity_with_different_habits_per_rep(db, debug_on, monkeypat
 
     from activities.models import Activity, Outcome
 
-    monkeypatch.setattr("activities.demo.DAYS", 60)
+    monkeypatch.setattr("dashboards.demo.activities.DAYS", 60)
     call_command("seed_demo")
     rates = {
         row["owner__username"]: row["connected"] / row["calls"]

@@ -8,9 +8,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Team
-
-from . import services
-from .models import ActivityGoal, OrgSettings
+from quotas import services
+from quotas.models import ActivityGoal, OrgSettings
 
 # Quarterly revenue quota per rep (in the organisation's currency).
 QUARTER_QUOTAS = {

@@ -12,10 +12,9 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from activities.models import MEETING_KINDS, Activity, Kind, Outcome
+from activities.signals import activities_created
 from pipeline.models import Contact, Deal, StageChange
-
-from .models import MEETING_KINDS, Activity, Kind, Outcome
-from .signals import activities_created
 
 # calls/day, connect rate, emails/day, reply rate, meetings/week, positive share, non-selling minutes/day
 HABITS = {
