@@ -91,7 +91,11 @@ def activity_log(
     notes: str = "",
     created_at: datetime | None = None,
 ) -> Activity:
-    """Log one activity for ``owner`` (``by`` is who typed it in)."""
+    """Log one activity for ``owner`` (``by`` is who typed it in).
+
+    The save leaves a dirty mark on the owner's day through ``dashboards/receivers.py`` (post_save),
+    which the rollup drain turns into dashboard rows.
+    """
     now = timezone.now()
     occurred_at = occurred_at or now
     check_activity(kind=kind, outcome=outcome, occurred_at=occurred_at, now=now)
@@ -120,7 +124,10 @@ def activity_log(
 
 @transaction.atomic
 def activity_update(*, activity: Activity, by, **fields) -> Activity:
-    """Change an activity; the same rules as logging it."""
+    """Change an activity; the same rules as logging it.
+
+    The save leaves dirty marks on the days before and after through ``dashboards/receivers.py``.
+    """
     deal_changed = "deal" in fields and getattr(fields["deal"], "pk", None) != activity.deal_id
     for name, value in fields.items():
         setattr(activity, name, value)
@@ -136,12 +143,14 @@ def activity_update(*, activity: Activity, by, **fields) -> Activity:
 
 @transaction.atomic
 def activity_delete(*, activity: Activity, by) -> None:
+    """Delete an activity; the delete leaves a dirty mark on its day through ``dashboards/receivers.py``."""
     activity.delete()
 
 
 @transaction.atomic
 def meeting_mark(*, activity: Activity, outcome: str, by) -> Activity:
-    """Record how a booked meeting or demo went, in one click."""
+    """Record how a booked meeting or demo went, in one click (a save through ``activity_update``,
+    so it leaves a dirty mark through ``dashboards/receivers.py``)."""
     if activity.kind not in MEETING_KINDS:
         raise ValidationError({"outcome": _("Only meetings and demos are marked held or no-show.")})
     if outcome in HELD_OUTCOMES | {Outcome.NO_SHOW} and activity.occurred_at > timezone.now() + CLOCK_TOLERANCE:

@@ -91,7 +91,10 @@ def deal_create(
     competitor=None,
     created_at: datetime | None = None,
 ) -> Deal:
-    """Create a deal in its first stage, with the first row of its stage history."""
+    """Create a deal in its first stage, with the first row of its stage history.
+
+    The saves leave dirty marks on the owner's days through ``dashboards/receivers.py`` (post_save).
+    """
     stage = _locked_stage(stage)
     check_stage(pipeline=pipeline, stage=stage)
     check_closing(stage=stage, closed_on=closed_on, lost_reason=lost_reason)
@@ -124,7 +127,10 @@ def deal_create(
 
 @transaction.atomic
 def deal_update(*, deal: Deal, by, **fields) -> Deal:
-    """Change a deal's details (not its stage: that is ``deal_move``)."""
+    """Change a deal's details (not its stage: that is ``deal_move``).
+
+    The save leaves dirty marks on the deal's days, for its old and new owner, through ``dashboards/receivers.py``.
+    """
     if "stage" in fields or "pipeline" in fields:
         raise ValueError("use deal_move to change a deal's stage")
     for name, value in fields.items():
@@ -149,7 +155,8 @@ def deal_move(
 
     The deal row is locked first, so two people moving the same deal at once
     are serialised: the second move starts from where the first one left the
-    deal, and the history stays a complete chain.
+    deal, and the history stays a complete chain. The new history row and the deal's
+    save leave dirty marks on the owner's days through ``dashboards/receivers.py``.
     """
     # Lock the deal row alone: with a join, PostgreSQL re-checks the join after
     # waiting for the lock and the row vanishes once the other mover changed
@@ -186,6 +193,7 @@ def deal_move(
 
 @transaction.atomic
 def pipeline_save(*, pipeline: Pipeline) -> Pipeline:
+    """Add or change a pipeline; the save expires the dashboards' cached figures through ``dashboards/receivers.py``."""
     pipeline.full_clean()
     pipeline.save()
     return pipeline
@@ -195,7 +203,8 @@ def pipeline_save(*, pipeline: Pipeline) -> Pipeline:
 def stage_save(*, stage: Stage) -> Stage:
     """Add or change a stage. A new stage goes to the end of its pipeline; only
     one stage per pipeline counts as "opportunity"; a stage that holds deals
-    keeps its kind (open deals in a "won" stage would be nonsense)."""
+    keeps its kind (open deals in a "won" stage would be nonsense). A change of order or
+    kind marks every dashboard row dirty through ``dashboards/receivers.py``."""
     if stage.pk is not None:
         saved_kind = Stage.objects.filter(pk=stage.pk).values_list("kind", flat=True).first()
         if saved_kind != stage.kind and Deal.objects.filter(stage=stage).exists():
@@ -214,7 +223,10 @@ def stage_save(*, stage: Stage) -> Stage:
 
 @transaction.atomic
 def stage_reorder(*, pipeline: Pipeline, stage_ids: list[int]) -> None:
-    """Put the pipeline's live stages in the given order (ids of all of them)."""
+    """Put the pipeline's live stages in the given order (ids of all of them).
+
+    Its ``stages_reordered`` signal marks every dashboard row dirty through ``dashboards/receivers.py``.
+    """
     # NO KEY: the order is no key, so moves' foreign-key checks on these stages go on meanwhile.
     stages = {
         s.pk: s for s in Stage.objects.select_for_update(no_key=True).filter(pipeline=pipeline, is_archived=False)
@@ -232,7 +244,7 @@ def stage_archive(*, stage: Stage, move_to: Stage | None, by) -> int:
     """Archive a stage, first moving its deals to ``move_to`` (each move recorded).
 
     History keeps pointing at the archived stage; nothing is rewritten.
-    Returns how many deals moved.
+    Returns how many deals moved. Each move leaves its dirty marks through ``dashboards/receivers.py``.
     """
     # NO KEY: waits for moves into the stage (FOR SHARE) but not for the foreign-key checks
     # of moves out of it, which it would deadlock with while it waits for their deals.
@@ -255,7 +267,8 @@ def stage_archive(*, stage: Stage, move_to: Stage | None, by) -> int:
 
 @transaction.atomic
 def named_list_save(*, item: NamedList) -> NamedList:
-    """Save a lead source, competitor or lost reason."""
+    """Save a lead source, competitor or lost reason; the save expires the dashboards' cached figures
+    through ``dashboards/receivers.py``."""
     item.full_clean()
     item.save()
     return item
@@ -263,6 +276,8 @@ def named_list_save(*, item: NamedList) -> NamedList:
 
 @transaction.atomic
 def company_save(*, company: Company) -> Company:
+    """Add or change a company; a new territory or segment marks its closed deals' days dirty through
+    ``dashboards/receivers.py``."""
     company.full_clean(exclude=_foreign_keys(Company))
     company.save()
     return company
@@ -270,6 +285,7 @@ def company_save(*, company: Company) -> Company:
 
 @transaction.atomic
 def contact_save(*, contact: Contact) -> Contact:
+    """Add or change a contact (the dashboards read nothing of it, so it leaves no dirty mark)."""
     contact.full_clean(exclude=_foreign_keys(Contact))
     contact.save()
     return contact

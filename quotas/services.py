@@ -31,7 +31,10 @@ def quota_set(
     stretch_percent: int = 125,
     reason: str = "",
 ) -> Quota:
-    """Create or change the quota of one rep or one team for ``period``; every change is audited."""
+    """Create or change the quota of one rep or one team for ``period``; every change is audited.
+
+    The save leaves a dirty mark on the quota's attainment row through ``dashboards/receivers.py`` (post_save).
+    """
     if (rep is None) == (team is None):
         raise ValidationError(_("A quota is for one rep or one team."))
     if target < 0:
@@ -66,6 +69,7 @@ def quota_set(
 
 @transaction.atomic
 def quota_delete(*, quota: Quota, by, reason: str = "") -> None:
+    """Delete a quota, audited; the delete expires the dashboards' cached figures (``dashboards/receivers.py``)."""
     QuotaChange.objects.create(
         quota=None,
         description=_describe(quota),
@@ -80,7 +84,8 @@ def quota_delete(*, quota: Quota, by, reason: str = "") -> None:
 @transaction.atomic
 def quotas_copy_previous(*, period: Period, by, measure: str = "revenue") -> int:
     """Give every rep and team that had a quota last period the same one now,
-    unless they already have one; returns how many were created."""
+    unless they already have one; returns how many were created. Each goes through ``quota_set``,
+    so each leaves its dirty mark."""
     previous = period.previous()
     created = 0
     existing = Quota.objects.filter(period_kind=period.kind, period_start=period.start, measure=measure)
@@ -139,7 +144,10 @@ def split_target(*, total: Decimal, reps: list[User], weights: dict[int, Decimal
 def team_target_split(
     *, team: Team, period: Period, total: Decimal, by, weights: dict[int, Decimal] | None = None, measure="revenue"
 ) -> list[Share]:
-    """Split a team target into its active reps' quotas (audited), keeping the team's own quota at ``total``."""
+    """Split a team target into its active reps' quotas (audited), keeping the team's own quota at ``total``.
+
+    Each goes through ``quota_set``, so each leaves its dirty mark.
+    """
     reps = list(User.objects.filter(team=team, role="rep", is_active=True).order_by("first_name", "last_name", "pk"))
     shares = split_target(total=total, reps=reps, weights=weights)
     reason = _("Split of %(team)s's target") % {"team": team}
@@ -151,6 +159,8 @@ def team_target_split(
 
 @transaction.atomic
 def org_settings_save(*, org_settings: OrgSettings) -> OrgSettings:
+    """Save the organisation's settings; a new fiscal start or time zone marks every dashboard row dirty
+    through ``dashboards/receivers.py``."""
     org_settings.pk = 1  # there is one organisation
     org_settings.full_clean()
     org_settings.save()
@@ -160,6 +170,7 @@ def org_settings_save(*, org_settings: OrgSettings) -> OrgSettings:
 
 @transaction.atomic
 def goal_save(*, goal: ActivityGoal) -> ActivityGoal:
+    """Add or change an activity goal; the save expires the dashboards' cached figures (``dashboards/receivers.py``)."""
     goal.full_clean(exclude=["rep", "team"])
     goal.save()
     return goal
@@ -167,6 +178,7 @@ def goal_save(*, goal: ActivityGoal) -> ActivityGoal:
 
 @transaction.atomic
 def goal_delete(*, goal: ActivityGoal, by) -> None:
+    """Delete an activity goal; the delete expires the dashboards' figures (``dashboards/receivers.py``)."""
     goal.delete()
 
 
