@@ -21,7 +21,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+    from .selectors.figures import TrendPoint
+    from .selectors.team import TeamFigures
 
 UNITS = ("", "money", "percent", "days")
 
@@ -91,3 +99,104 @@ def _number(value: Any) -> float | int | None:
     if isinstance(value, Decimal):
         return float(value)
     return value
+
+
+# --- the team dashboard's charts -------------------------------------------------------------
+
+
+def _period_label(period) -> str:
+    if period.kind == "week":
+        return period.start.strftime("%d %b")
+    return period.start.strftime("%b %Y")
+
+
+def team_charts(figures: TeamFigures, *, reps: list[User], unit: str) -> dict[str, Chart]:
+    """The team dashboard's charts by name; each funnel of ``figures`` gets its ``chart`` and ``days_chart``."""
+    charts = trend_charts(figures.points, unit=unit)
+    if figures.quota_shares:
+        charts["quota_share"] = Chart(
+            id="quota-share",
+            title=_("Reps at quota, this and the %(n)s periods before") % {"n": len(figures.quota_shares) - 1},
+            description=_("The shaded band is 70-80%: where a realistic quota puts the team."),
+            labels=[str(s.period) for s in figures.quota_shares],
+            unit="percent",
+            band=(70, 80),
+            band_label=_("70-80%"),
+            series=[Series(_("Reps at quota"), [s.share for s in figures.quota_shares])],
+        )
+    if figures.split.lead_source:
+        charts["lead_source"] = Chart(
+            id="revenue-lead-source",
+            title=_("Revenue by lead source"),
+            labels=[row.label for row in figures.split.lead_source],
+            unit="money",
+            horizontal=True,
+            series=[Series(_("Revenue won"), [row.amount for row in figures.split.lead_source])],
+        )
+    for funnel in figures.funnels:
+        funnel["chart"], funnel["days_chart"] = funnel_charts(funnel, reps=reps)
+    return charts
+
+
+def trend_charts(points: list[TrendPoint], *, unit: str) -> dict[str, Chart]:
+    """Activity, revenue won and win rate over the trend's weeks or months."""
+    labels = [_period_label(p.period) for p in points]
+    unit_name = _("weeks") if unit == "week" else _("months")
+    return {
+        "activity": Chart(
+            id="trend-activity",
+            title=_("Activity, last 12 %(unit)s") % {"unit": unit_name},
+            labels=labels,
+            type="line",
+            series=[
+                Series(_("Calls"), [p.calls for p in points]),
+                Series(_("Emails"), [p.emails for p in points]),
+                Series(_("Meetings booked"), [p.booked for p in points]),
+                Series(_("Meetings held"), [p.held for p in points]),
+            ],
+        ),
+        "revenue": Chart(
+            id="trend-revenue",
+            title=_("Revenue won, last 12 %(unit)s") % {"unit": unit_name},
+            labels=labels,
+            unit="money",
+            series=[Series(_("Revenue won"), [p.won_amount for p in points])],
+        ),
+        "win_rate": Chart(
+            id="trend-win-rate",
+            title=_("Win rate, last 12 %(unit)s") % {"unit": unit_name},
+            labels=labels,
+            type="line",
+            unit="percent",
+            series=[Series(_("Win rate"), [p.win_rate for p in points])],
+        ),
+    }
+
+
+def funnel_charts(funnel: dict, *, reps: list[User]) -> tuple[Chart, Chart]:
+    """One pipeline's deals entering each stage, and its days in stage for the team and each rep."""
+    stages = [s["total"] for s in funnel["stages"]]
+    entering = Chart(
+        id=f"funnel-{funnel['pipeline_id']}",
+        title=_("Deals entering each stage"),
+        labels=[s.stage.name for s in stages],
+        horizontal=True,
+        series=[
+            Series(_("Entered"), [s.entered for s in stages]),
+            Series(_("Advanced"), [s.advanced for s in stages]),
+            Series(_("Lost"), [s.lost for s in stages]),
+        ],
+    )
+    days = Chart(
+        id=f"days-{funnel['pipeline_id']}",
+        title=_("Days in stage, team and each rep"),
+        labels=[s.stage.name for s in stages],
+        unit="days",
+        horizontal=True,
+        series=[Series(_("Team"), [s.days_in_stage for s in stages])]
+        + [
+            Series(str(rep), [s["cells"][i].days_in_stage if s["cells"][i] else None for s in funnel["stages"]])
+            for i, rep in enumerate(reps)
+        ],
+    )
+    return entering, days

@@ -1,5 +1,6 @@
-"""Reads for the manager's team dashboard beyond the per-rep rows: sorting and leaderboards,
-stage flow, the revenue split, trends and the share of reps at quota. The one-on-one page
+"""Reads for the manager's team dashboard: the page's figures (``team_figures``) and each of their
+parts, beyond the per-rep rows: sorting and leaderboards, stage flow, the revenue split, trends and
+the share of reps at quota. The one-on-one page
 compares a rep with the team through the same stage and trend reads.
 
 Each function costs a fixed number of queries whatever the number of reps or
@@ -14,6 +15,9 @@ Public API (keyword-only arguments; ``reps`` is any iterable of users):
 - ``revenue_split(*, reps, start, end) -> RevenueSplit``
 - ``trend(*, reps, unit="week", count=12, end) -> list[TrendPoint]``
 - ``quota_share_history(*, reps, period, measure, count=6) -> list[QuotaShare]``
+- ``team_figures(*, scope, pipeline, trend_unit) -> TeamFigures`` (the page), and its parts for the
+  CSV exports: ``team_rows``, ``team_total_row``, ``team_stage_rows``, ``team_funnels``,
+  ``team_quota_shares``, ``leaderboards``
 
 Cases METRICS.md leaves open, defined here:
 
@@ -29,7 +33,8 @@ Cases METRICS.md leaves open, defined here:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.db.models import (
     Case,
@@ -44,9 +49,10 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Territory, User
+from accounts.models import Team, Territory, User
 from activities.models import MEETING_KINDS, Kind
 from pipeline.models import Competitor, DealType, LeadSource, Segment, Stage, StageKind
 from quotas.models import Quota
@@ -66,7 +72,7 @@ from .figures import (
     last_refreshed,
     sum_of,
 )
-from .per_rep import periods_q
+from .per_rep import periods_q, rep_rows, team_total
 
 SORTS = {
     "name": lambda r: str(r.rep or "").lower(),
@@ -363,3 +369,132 @@ def quota_share_history(*, reps: Iterable[User], period: Period, measure: str, c
         QuotaShare(p, found.get(p.start, {}).get("at_quota", 0), found.get(p.start, {}).get("with_quota", 0))
         for p in periods
     ]
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamScope:
+    """What a team dashboard request shows: the reps (of the team and the teams below it, or of every
+    team the viewer may see when ``team`` is None) and the date range."""
+
+    reps: list[User]
+    team: Team | None
+    start: date
+    end: date
+    today: date
+    fiscal_start: int
+
+    @property
+    def trend_end(self) -> date:
+        """Trends run up to the range's end, or up to today while the range runs."""
+        return min(self.end, self.today)
+
+
+@dataclass
+class TeamFigures:
+    """Everything the team dashboard's figures section shows."""
+
+    rows: list[RepFigures]
+    total: RepFigures
+    stage_figures: list[StageFigures]
+    stage_is_weekly_sum: bool
+    funnels: list[dict]
+    split: RevenueSplit
+    points: list[TrendPoint]
+    quota_shares: list[QuotaShare]
+    leaderboards: list[dict]
+    refreshed_at: datetime | None
+
+
+def team_rows(*, scope: TeamScope, pipeline: dict[int, dict] | None = None) -> list[RepFigures]:
+    return rep_rows(
+        reps=scope.reps,
+        start=scope.start,
+        end=scope.end,
+        today=scope.today,
+        fiscal_start=scope.fiscal_start,
+        pipeline=pipeline,
+    )
+
+
+def team_total_row(*, scope: TeamScope, rows: list[RepFigures]) -> RepFigures:
+    """The total row, with the team's own quota and goals when one team is shown."""
+    return team_total(
+        rows, team=scope.team, start=scope.start, end=scope.end, today=scope.today, fiscal_start=scope.fiscal_start
+    )
+
+
+def team_stage_rows(*, scope: TeamScope) -> list[StageFigures]:
+    kind, period_start = stage_period(scope.start, scope.end, scope.fiscal_start)
+    if kind:
+        return stage_rows(reps=scope.reps, period_kind=kind, period_start=period_start)
+    return stage_rows(reps=scope.reps, start=scope.start, end=scope.end)
+
+
+def team_funnels(*, scope: TeamScope, stage_figures: list[StageFigures]) -> list[dict]:
+    """Per pipeline: the team's stage totals, and each stage's figures per rep (for the matrices)."""
+    by_stage: dict[int, dict[int, StageFigures]] = {}
+    for row in stage_figures:
+        by_stage.setdefault(row.stage.pk, {})[row.rep.pk] = row
+    pipelines: dict[int, dict] = {}
+    for total in stage_totals(stage_figures):
+        funnel = pipelines.setdefault(total.stage.pipeline_id, {"stages": [], "pipeline_id": total.stage.pipeline_id})
+        cells = [by_stage.get(total.stage.pk, {}).get(rep.pk) for rep in scope.reps]
+        funnel["stages"].append({"total": total, "cells": cells})
+    return list(pipelines.values())
+
+
+def team_quota_shares(*, scope: TeamScope, total: RepFigures) -> list[QuotaShare]:
+    if total.quota_period is None:
+        return []
+    return quota_share_history(reps=scope.reps, period=total.quota_period, measure=total.quota_measure)
+
+
+def leaderboards(rows: list[RepFigures]) -> list[dict]:
+    """The three boards, each ranked by its figure and by its % of the rep's own plan."""
+    boards = [
+        ("booked", gettext("Meetings booked"), "booked", "booked_progress", ""),
+        ("revenue", gettext("Revenue won"), "won_amount", "revenue_progress", "money"),
+        ("calls", gettext("Calls"), "calls", "calls_progress", ""),
+    ]
+    return [
+        {
+            "key": key,
+            "title": title,
+            "figure": figure,
+            "progress": progress,
+            "unit": unit,
+            "by_figure": [(row, getattr(row, figure), getattr(row, progress)) for row in leaderboard(rows, by=figure)],
+            "by_plan": [(row, getattr(row, figure), getattr(row, progress)) for row in leaderboard(rows, by=progress)],
+        }
+        for key, title, figure, progress, unit in boards
+    ]
+
+
+def team_figures(*, scope: TeamScope, pipeline: dict[int, dict], trend_unit: str) -> TeamFigures:
+    """The team dashboard's figures, in a fixed number of queries whatever the number of reps."""
+    rows = team_rows(scope=scope, pipeline=pipeline)
+    total = team_total_row(scope=scope, rows=rows)
+    stage_figures = team_stage_rows(scope=scope)
+    funnels = team_funnels(scope=scope, stage_figures=stage_figures)
+    split = revenue_split(reps=scope.reps, start=scope.start, end=scope.end)
+    points = trend(reps=scope.reps, unit=trend_unit, count=12, end=scope.trend_end)
+    return TeamFigures(
+        rows=rows,
+        total=total,
+        stage_figures=stage_figures,
+        stage_is_weekly_sum=stage_period(scope.start, scope.end, scope.fiscal_start)[0] is None,
+        funnels=funnels,
+        split=split,
+        points=points,
+        quota_shares=team_quota_shares(scope=scope, total=total),
+        leaderboards=leaderboards(rows),
+        refreshed_at=last_refreshed(
+            total.computed_at,
+            split.computed_at,
+            points[0].computed_at if points else None,
+            *(s["total"].computed_at for f in funnels for s in f["stages"]),
+        ),
+    )

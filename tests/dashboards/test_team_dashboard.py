@@ -238,7 +238,7 @@ def test_it_keeps_other_teams_out(client_as, manager, outsider, month):
 
 
 def test_it_splits_revenue_by_source_territory_segment_and_type(client_as, manager, month):
-    split = _page(client_as(manager)).context["dashboard"].split
+    split = _page(client_as(manager)).context["figures"].split
     assert [(r.label, r.deals, r.amount) for r in split.lead_source] == [
         ("Referral", 1, Decimal("5000")),
         ("Web", 1, Decimal("3000")),
@@ -266,7 +266,7 @@ def test_it_shows_the_share_of_reps_at_quota(client_as, manager, rep, month):
     Quota.objects.filter(rep=rep).update(target=Decimal("8000"))
     rollups.rebuild()
     response = _page(client_as(manager))
-    current = response.context["dashboard"].quota_shares[-1]
+    current = response.context["figures"].quota_shares[-1]
     assert (current.at_quota, current.with_quota, current.share) == (1, 2, 50.0)
     assert current.realistic is False
     assert 'id="quota-share"' in response.content.decode()
@@ -354,7 +354,7 @@ def funnel(frozen, rep, teammate):
 
 def test_it_shows_the_stage_funnel_with_conversion_leakage_and_days(client_as, manager, rep, teammate, funnel):
     response = _page(client_as(manager))
-    [pipeline] = response.context["dashboard"].funnels
+    [pipeline] = response.context["figures"].funnels
     lead = pipeline["stages"][0]
     team = lead["total"]
     assert team.stage.name == "Lead"
@@ -374,9 +374,9 @@ def test_a_custom_range_sums_the_weeks_that_start_inside_it(client_as, manager, 
     # 3 to 15 November: the week of 2 November starts before the range and is left out, so
     # nothing entered Lead; the stays that ended on 4 and 6 November are left out too.
     response = _page(client_as(manager), period="custom", start="2026-11-03", end="2026-11-15")
-    assert response.context["dashboard"].funnels == []
+    assert response.context["figures"].funnels == []
     response = _page(client_as(manager), period="custom", start="2026-11-02", end="2026-11-15")
-    lead = response.context["dashboard"].funnels[0]["stages"][0]["total"]
+    lead = response.context["figures"].funnels[0]["stages"][0]["total"]
     assert (lead.entered, lead.advanced) == (3, 1)
 
 
