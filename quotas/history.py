@@ -1,4 +1,5 @@
-"""What history says: activity goal progress, the planner's rates and the realism check.
+"""What history says: activity goal progress and the planner's rates (the planner
+itself, with its realism check, is in ``planner.py``).
 
 Reads over ``Deal`` and ``Activity`` only; definitions follow METRICS.md
 ("Activity", "Pipeline", "Quotas and goals", "Top-down planner"). Every read
@@ -12,19 +13,15 @@ Cases METRICS.md leaves open, defined here:
   Goal counts and collective parts use the team's active reps; a team's history
   (for the planner's rates) uses every member's rows, under the team they are
   in now.
-- A rep **has history** for the realism check when they closed at least one deal
-  (won or lost) in the four previous periods; a period with nothing won counts 0.
 """
 
 from __future__ import annotations
 
 import math
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
-from fractions import Fraction
+from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
@@ -35,8 +32,6 @@ from pipeline.models import Deal, StageKind
 
 from .models import ActivityGoal, OrgSettings
 from .periods import Period
-from .planner import Funnel, reverse_funnel
-from .services import Share, split_target
 
 HISTORY_DAYS = 180
 # A history is used for the planner's rates only when it holds at least this much
@@ -44,9 +39,6 @@ HISTORY_DAYS = 180
 MIN_WON_DEALS = 3
 MIN_MEETINGS_HELD = 10
 MIN_CALLS = 50
-# METRICS.md: a realistic quota is reached by 70-80% of reps.
-REALISTIC_SHARE = (Fraction(70, 100), Fraction(80, 100))
-REALISM_PERIODS = 4
 RAMP_AHEAD = 3
 
 SOURCE_REP = _("rep history")
@@ -320,7 +312,8 @@ def rates_for(*, rep: History | None, team: History | None, org: OrgSettings) ->
     return Rates(**chosen)
 
 
-def _scope_filter(team: Team | None, prefix: str = "owner__") -> Q:
+def scope_filter(team: Team | None, prefix: str = "owner__") -> Q:
+    """Rows of ``team``'s members (``prefix`` leads to the user), or everyone's with no team."""
     return Q(**{f"{prefix}team": team}) if team else Q()
 
 
@@ -329,7 +322,7 @@ def activity_history(*, team: Team | None, today: date) -> dict[tuple[int, int |
     window = history_window(today)
     meetings = Q(kind__in=MEETING_KINDS)
     rows = (
-        Activity.objects.filter(_scope_filter(team))
+        Activity.objects.filter(scope_filter(team))
         .filter(Q(day__range=window) | Q(created_day__range=window))
         .values("owner_id", "owner__team_id")
         .annotate(
@@ -359,7 +352,7 @@ def won_history(*, team: Team | None, ranges: dict[str, tuple[date, date]], clos
     if closed_range:
         aggregates["closed_n"] = Count("pk", filter=Q(closed_on__range=closed_range))
     rows = (
-        Deal.objects.filter(_scope_filter(team))
+        Deal.objects.filter(scope_filter(team))
         .filter(
             stage__kind__in=(StageKind.WON, StageKind.LOST),
             closed_on__range=(min(b[0] for b in bounds), max(b[1] for b in bounds)),
@@ -375,218 +368,3 @@ def won_history(*, team: Team | None, ranges: dict[str, tuple[date, date]], clos
             "closed": row.get("closed_n", 0),
         }
     return result
-
-
-# --- the planner --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RepPlan:
-    rep: User
-    quota: Share  # the rep's even share of the target
-    gap: Share  # the rep's even share of the gap
-    won: Decimal  # won so far in the period
-    rates: Rates
-    funnel: Funnel
-    median: Decimal | None  # median won revenue over the last four periods; None: no history
-    reaches: bool | None  # would have reached ``quota`` in that median period
-
-
-@dataclass(frozen=True)
-class TeamPlan:
-    team: Team | None  # None: reps without a team
-    reps: int
-    gap: Decimal
-    rates: Rates
-    funnel: Funnel
-
-
-@dataclass(frozen=True)
-class Realism:
-    """Share of reps at quota (METRICS.md), from history: reps whose median period would have reached their
-    proposed quota / reps with history. Reps with no history are listed apart and left out of the share."""
-
-    reached: int
-    counted: int
-    no_history: tuple[User, ...]
-
-    @property
-    def share(self) -> Fraction | None:
-        return Fraction(self.reached, self.counted) if self.counted else None
-
-    @property
-    def percent(self) -> int | None:
-        share = self.share
-        return None if share is None else round(share * 100)
-
-    @property
-    def warns(self) -> bool:
-        return realism_warns(self.share)
-
-
-def realism_warns(share: Fraction | None) -> bool:
-    """True when history puts the share of reps at quota outside 70-80% (bounds included as realistic)."""
-    if share is None:
-        return False
-    low, high = REALISTIC_SHARE
-    return not low <= share <= high
-
-
-@dataclass(frozen=True)
-class Plan:
-    period: Period
-    team: Team | None  # the scope; None: the whole organisation
-    target: Decimal
-    last_year: Decimal | None  # won in the same period last year, when the target came from growth
-    growth: Decimal | None
-    won: Decimal
-    gap: Decimal
-    weeks_left: int
-    teams: tuple[TeamPlan, ...]
-    reps: tuple[RepPlan, ...]
-    realism: Realism
-    history_periods: tuple[Period, ...]
-
-    @property
-    def quotas_to_set(self) -> int:
-        return len(self.reps) + (1 if self.team else 0)
-
-
-def _whole(amount: Decimal, rounding=ROUND_HALF_UP) -> Decimal:
-    return amount.quantize(Decimal(1), rounding=rounding)
-
-
-def growth_target(*, last_year: Decimal, growth: Decimal) -> Decimal:
-    """Last year's won revenue grown by ``growth`` percent, in whole currency units."""
-    return _whole(last_year * (1 + growth / 100))
-
-
-def plan_build(
-    *,
-    period: Period,
-    team: Team | None,
-    today: date,
-    org: OrgSettings,
-    target: Decimal | None = None,
-    growth: Decimal | None = None,
-) -> Plan:
-    """The top-down plan (METRICS.md, "Top-down planner") for a team or, with ``team=None``, the organisation.
-
-    Give ``target`` (revenue, whole units) or ``growth`` (percent over the won
-    revenue of the same period last year). Won so far = won deals with
-    ``closed_on`` in the period, owners in the scope; gap = target - won (none
-    when negative). The gap and the target are split evenly across the scope's
-    active reps (``split_target``); each rep's and each team's deals, meetings
-    and calls come from ``reverse_funnel`` with rates from ``rates_for``. A
-    constant number of queries, whatever the number of reps.
-    """
-    window = history_window(today)
-    last = period.same_period_last_year()
-    history_periods = []
-    cursor = period
-    for _i in range(REALISM_PERIODS):
-        cursor = cursor.previous()
-        history_periods.append(cursor)
-    ranges = {
-        "window": window,
-        "now": (period.start, period.end),
-        "last": (last.start, last.end),
-        **{f"h{i}": (p.start, p.end) for i, p in enumerate(history_periods)},
-    }
-    closed_range = (history_periods[-1].start, history_periods[0].end)
-    won_rows = won_history(team=team, ranges=ranges, closed_range=closed_range)
-    activity_rows = activity_history(team=team, today=today)
-
-    # Each person's history, and each team's as the sum of its members'.
-    people: dict[int, History] = defaultdict(History)
-    teams: dict[int | None, History] = defaultdict(History)
-    for (owner_id, team_id), values in won_rows.items():
-        count, amount = values["window"]
-        people[owner_id] += History(won_deals=count, won_amount=amount)
-        teams[team_id] += History(won_deals=count, won_amount=amount)
-    for (owner_id, team_id), history in activity_rows.items():
-        people[owner_id] += history
-        teams[team_id] += history
-    by_owner = {owner_id: values for (owner_id, _team_id), values in won_rows.items()}
-
-    won = sum((values["now"][1] for values in won_rows.values()), Decimal(0))
-    last_year = None
-    if target is None:
-        last_year = sum((values["last"][1] for values in won_rows.values()), Decimal(0))
-        target = growth_target(last_year=last_year, growth=growth or Decimal(0))
-    target = _whole(target)
-    gap = max(target - won, Decimal(0))
-    weeks_left = period.weeks_left(today)
-
-    reps = list(
-        User.objects.reps()
-        .filter(_scope_filter(team, prefix=""))
-        .select_related("team")
-        .order_by("team__name", "first_name", "last_name", "pk")
-    )
-    quota_shares = split_target(total=target, reps=reps) if reps else []
-    # The gap is split in whole units, rounded up so the shares cover all of it.
-    gap_shares = split_target(total=_whole(gap, ROUND_CEILING), reps=reps) if reps else []
-
-    rep_plans = []
-    reached = counted = 0
-    no_history = []
-    for rep, quota, gap_share in zip(reps, quota_shares, gap_shares, strict=True):
-        rates = rates_for(rep=people.get(rep.pk), team=teams.get(rep.team_id) if rep.team_id else None, org=org)
-        values = by_owner.get(rep.pk)
-        median = None
-        if values and values["closed"]:
-            median = Decimal(statistics.median(values[f"h{i}"][1] for i in range(REALISM_PERIODS)))
-        reaches = None if median is None else median >= quota.amount
-        if median is None:
-            no_history.append(rep)
-        else:
-            counted += 1
-            reached += reaches
-        rep_plans.append(
-            RepPlan(
-                rep=rep,
-                quota=quota,
-                gap=gap_share,
-                won=values["now"][1] if values else Decimal(0),
-                rates=rates,
-                funnel=_funnel(gap_share.amount, rates, weeks_left),
-                median=median,
-                reaches=reaches,
-            )
-        )
-
-    team_plans = []
-    team_order: dict[int | None, Team | None] = {}
-    for rep in reps:
-        team_order.setdefault(rep.team_id, rep.team)
-    for team_id, team_row in team_order.items():
-        members = [plan for plan in rep_plans if plan.rep.team_id == team_id]
-        team_gap = sum((plan.gap.amount for plan in members), Decimal(0))
-        rates = rates_for(rep=None, team=teams.get(team_id) if team_id else None, org=org)
-        team_plans.append(TeamPlan(team_row, len(members), team_gap, rates, _funnel(team_gap, rates, weeks_left)))
-
-    return Plan(
-        period=period,
-        team=team,
-        target=target,
-        last_year=last_year,
-        growth=growth if last_year is not None else None,
-        won=won,
-        gap=gap,
-        weeks_left=weeks_left,
-        teams=tuple(team_plans),
-        reps=tuple(rep_plans),
-        realism=Realism(reached, counted, tuple(no_history)),
-        history_periods=tuple(history_periods),
-    )
-
-
-def _funnel(gap: Decimal, rates: Rates, weeks_left: int) -> Funnel:
-    return reverse_funnel(
-        gap=gap,
-        average_deal=rates.average_deal.value,
-        meeting_to_win=rates.meeting_to_win.value,
-        call_to_meeting=rates.call_to_meeting.value,
-        weeks_left=weeks_left,
-    )

@@ -184,7 +184,7 @@ def goal_delete(*, goal: ActivityGoal, by) -> None:
 
 @transaction.atomic
 def plan_apply(*, plan, by) -> int:
-    """Turn a planner result (``quotas.history.Plan``) into quotas in one step;
+    """Turn a planner result (``quotas.planner.Plan``) into quotas in one step;
     each goes through ``quota_set``, so every one is audited with the planner as its reason."""
     reason = _("Planner: %(target)s for %(period)s") % {
         "target": number_format(plan.target, 0, force_grouping=True),

@@ -26,6 +26,7 @@ from salestracker.forms import add_service_errors
 from . import history, services
 from .forms_plan import GoalForm, PlannerForm
 from .models import ActivityGoal, OrgSettings
+from .planner import Plan, plan_build
 
 # --- access -------------------------------------------------------------------------
 
@@ -128,9 +129,9 @@ def _planner_form(request, data):
     return org, PlannerForm(data, user=request.user, fiscal_start=org.fiscal_year_start_month)
 
 
-def _plan_for(form: PlannerForm, org: OrgSettings) -> history.Plan:
+def _plan_for(form: PlannerForm, org: OrgSettings) -> Plan:
     data = form.cleaned_data
-    return history.plan_build(
+    return plan_build(
         period=data["period"],
         team=data["team"],
         today=timezone.localdate(),

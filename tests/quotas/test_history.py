@@ -15,9 +15,10 @@ from activities.models import Kind, Outcome
 from activities.services import activity_log
 from pipeline.services import deal_move
 from quotas import history
-from quotas.history import History, plan_build, rates_for, realism_warns
+from quotas.history import History, rates_for
 from quotas.models import OrgSettings
 from quotas.periods import Period
+from quotas.planner import plan_build, realism_warns
 from tests.factories import LostReasonFactory, RepFactory, make_deal, make_pipeline, stage
 
 TODAY = date(2025, 6, 16)
