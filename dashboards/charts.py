@@ -23,12 +23,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from accounts.models import User
 
     from .selectors.figures import TrendPoint
+    from .selectors.one_on_one import OneOnOnePage
     from .selectors.team import TeamFigures
 
 UNITS = ("", "money", "percent", "days")
@@ -200,3 +202,35 @@ def funnel_charts(funnel: dict, *, reps: list[User]) -> tuple[Chart, Chart]:
         ],
     )
     return entering, days
+
+
+# --- the one-on-one page's charts -------------------------------------------------------------
+
+
+def one_on_one_trend_charts(page: OneOnOnePage) -> list[Chart]:
+    """The rep's last 12 weeks against the team average (the team's weekly sums / its reps)."""
+    labels = [formats.date_format(p.period.start, "MONTH_DAY_FORMAT") for p in page.rep_trend]
+    n = page.team_size
+
+    def team(name):
+        if not page.team_trend or not n:
+            return []
+        return [Series(_("Team average"), [Decimal(getattr(p, name)) / n for p in page.team_trend], kind="line")]
+
+    charts = []
+    for name, title, unit in (
+        ("calls", _("Calls per week"), ""),
+        ("held", _("Meetings held per week"), ""),
+        ("won_amount", _("Won revenue per week"), "money"),
+    ):
+        charts.append(
+            Chart(
+                id=f"trend-{name}",
+                title=title,
+                labels=labels,
+                series=[Series(str(page.rep), [getattr(p, name) for p in page.rep_trend]), *team(name)],
+                unit=unit,
+                description=_("Last 12 weeks, the rep against the team average."),
+            )
+        )
+    return charts

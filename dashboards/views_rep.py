@@ -18,9 +18,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -29,12 +29,13 @@ from quotas.models import OrgSettings
 from salestracker.csvio import csv_response
 
 from . import figure_cache, services
-from .charts import Chart, Series
+from .charts import one_on_one_trend_charts
 from .forms import ActionItemDoneForm, ActionItemForm, NotesForm
 from .models import ActionItem, OneOnOne
 from .periods import PeriodForm
 from .selectors import one_on_one as one_on_one_reads
 from .selectors import rep as rep_reads
+from .views import cache_figures, cached_figures
 
 NO_RATIO = "—"
 
@@ -230,48 +231,27 @@ def _period_query(request) -> str:
     return urlencode({k: v for k, v in request.GET.items() if k in ("period", "start", "end") and v})
 
 
-def _trend_charts(page) -> list[Chart]:
-    """The rep's last 12 weeks against the team average (the team's weekly sums / its reps)."""
-    labels = [formats.date_format(p.period.start, "MONTH_DAY_FORMAT") for p in page.rep_trend]
-    n = page.team_size
-
-    def team(name):
-        if not page.team_trend or not n:
-            return []
-        return [Series(_("Team average"), [Decimal(getattr(p, name)) / n for p in page.team_trend], kind="line")]
-
-    charts = []
-    for name, title, unit in (
-        ("calls", _("Calls per week"), ""),
-        ("held", _("Meetings held per week"), ""),
-        ("won_amount", _("Won revenue per week"), "money"),
-    ):
-        charts.append(
-            Chart(
-                id=f"trend-{name}",
-                title=title,
-                labels=labels,
-                series=[Series(str(page.rep), [getattr(p, name) for p in page.rep_trend]), *team(name)],
-                unit=unit,
-                description=_("Last 12 weeks, the rep against the team average."),
-            )
-        )
-    return charts
-
-
 def _one_on_one_context(request, rep, *, notes_form=None, action_form=None) -> dict:
     today, now = timezone.localdate(), timezone.now()
     period_form, date_range = _date_range(request, today)
     live = one_on_one_reads.one_on_one_live(rep=rep, viewer=request.user, now=now)
     keeping = live.keeping
     previous = keeping.previous if keeping else None
-    # The figures are computed on first use, inside the template's cached fragment: a
-    # cache hit reads none of them (figure_cache). Notes and stale deals are always live.
-    page = SimpleLazyObject(
-        lambda: one_on_one_reads.one_on_one_page(
-            rep=rep, viewer=request.user, date_range=date_range, today=today, now=now, live=live
-        )
-    )
+    context = {
+        "rep": rep,
+        "date_range": date_range,
+        "team_size": len(live.members),
+        "stale": live.stale,
+        "snapshot": previous.snapshot if previous is not None else None,
+        "period_form": period_form,
+        "period_query": _period_query(request),
+        "keeping": keeping,
+        "notes_form": notes_form
+        or NotesForm(initial={"notes": keeping.current.notes if keeping and keeping.current else ""}),
+        "action_form": action_form or ActionItemForm(),
+    }
+    # Notes and stale deals are always live; the figures are read only when their key (which
+    # holds the live open pipeline) is not cached yet (figure_cache).
     figures_key = figure_cache.figures_key(
         "one-on-one",
         request=request,
@@ -279,23 +259,16 @@ def _one_on_one_context(request, rep, *, notes_form=None, action_form=None) -> d
         live=sorted(live.pipeline.items()),
         scope=(rep.pk, request.user.is_rep, previous and previous.pk, date_range),
     )
-    return {
-        "page": page,
-        "rep": rep,
-        "date_range": date_range,
-        "team_size": len(live.members),
-        "stale": live.stale,
-        "snapshot": previous.snapshot if previous is not None else None,
-        "figures_key": figures_key,
-        "figures_timeout": figure_cache.TIMEOUT,
-        "period_form": period_form,
-        "period_query": _period_query(request),
-        "charts": SimpleLazyObject(lambda: _trend_charts(page)),
-        "keeping": keeping,
-        "notes_form": notes_form
-        or NotesForm(initial={"notes": keeping.current.notes if keeping and keeping.current else ""}),
-        "action_form": action_form or ActionItemForm(),
-    }
+    figures_html = cached_figures("one-on-one-figures", figures_key)
+    if figures_html is None:
+        page = one_on_one_reads.one_on_one_page(
+            rep=rep, viewer=request.user, date_range=date_range, today=today, now=now, live=live
+        )
+        figures_context = {**context, "page": page, "charts": one_on_one_trend_charts(page)}
+        html = render_to_string("dashboards/one_on_one.html#one-on-one-figures", figures_context, request)
+        figures_html = cache_figures("one-on-one-figures", figures_key, html)
+    context["figures_html"] = figures_html
+    return context
 
 
 @login_required
