@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from accounts.models import User
 
+from .forms_period import DateRange
 from .models import ActionItem, OneOnOne
-from .periods import DateRange
 from .selectors import one_on_one as one_on_one_reads
 
 

@@ -31,8 +31,8 @@ from salestracker.csvio import csv_response
 from . import figure_cache, services
 from .charts import one_on_one_trend_charts
 from .forms import ActionItemDoneForm, ActionItemForm, NotesForm
+from .forms_period import PeriodForm
 from .models import ActionItem, OneOnOne
-from .periods import PeriodForm
 from .selectors import one_on_one as one_on_one_reads
 from .selectors import rep as rep_reads
 from .views import cache_figures, cached_figures

@@ -22,7 +22,7 @@ from salestracker.csvio import csv_response
 
 from . import figure_cache
 from .charts import team_charts
-from .periods import DateRange, PeriodForm
+from .forms_period import DateRange, PeriodForm
 from .selectors.exports import TEAM_TABLES
 from .selectors.per_rep import open_pipeline_by_rep
 from .selectors.team import TeamScope, sort_rows, team_figures

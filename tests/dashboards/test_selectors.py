@@ -11,7 +11,7 @@ import pytest
 
 from activities import services as activity_services
 from dashboards import rollups
-from dashboards.periods import PeriodForm, resolve
+from dashboards.forms_period import PeriodForm, resolve
 from dashboards.selectors import figures, per_rep
 from dashboards.selectors import team as team_reads
 from quotas.models import ActivityGoal, Quota

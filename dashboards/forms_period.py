@@ -1,4 +1,5 @@
-"""The dashboard's period picker: this or last week, month, fiscal quarter, fiscal year, or a custom range.
+"""The dashboard's period picker (a form; the periods themselves are ``quotas/periods.py``): this or last
+week, month, fiscal quarter, fiscal year, or a custom range.
 
 ``PeriodForm(request.GET).date_range(today=..., fiscal_start=...)`` always
 answers a ``DateRange``: the chosen one when the form is valid, this month
