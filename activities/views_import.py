@@ -13,14 +13,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import submissions
-from pipeline.importers import decode
 from salestracker.csvio import csv_response
+from salestracker.forms import CsvUploadForm
 
 from . import importers
 from .models import ActivityImport, ImportStatus
@@ -63,26 +61,6 @@ def _enqueue_on_commit(task, job: ActivityImport) -> None:
 
 
 # --- forms ------------------------------------------------------------------------
-
-
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("CSV file"),
-        help_text=gettext_lazy("UTF-8 or Windows (Latin-1) text, comma or semicolon separated, at most 20 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > importers.MAX_FILE_BYTES:
-            raise forms.ValidationError(
-                _("This file is %(size)s; files of up to %(limit)s can be imported. Split it into smaller files.")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(importers.MAX_FILE_BYTES)}
-            )
-        self.text = decode(b"".join(upload.chunks()))
-        if problem := importers.file_problem(self.text):
-            raise forms.ValidationError(problem)
-        return upload
 
 
 class MappingForm(forms.Form):
@@ -154,7 +132,9 @@ def import_template(request):
 @submissions.once()
 def import_upload(request):
     """Any signed-in user may import; who they may import for is checked on every row."""
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = CsvUploadForm(
+        request.POST or None, request.FILES or None, max_bytes=importers.MAX_FILE_BYTES, check=importers.file_problem
+    )
     if request.method == "POST" and form.is_valid():
         job = importers.import_create(by=request.user, file_name=form.cleaned_data["file"].name, content=form.text)
         return submissions.record(request, redirect("activities:import_mapping", import_id=job.pk))

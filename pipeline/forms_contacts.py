@@ -2,13 +2,11 @@
 
 from django import forms
 from django.db.models import Q, QuerySet
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Territory
 from salestracker.forms import MAX_ID, SearchForm
 
-from . import importers
 from .models import Company, Contact, LeadSource, Segment
 
 
@@ -143,25 +141,3 @@ def contact_search_q(text: str) -> Q:
             | Q(company__name__icontains=word)
         )
     return condition
-
-
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_("UTF-8 or Windows (Latin-1) text, comma or semicolon separated, at most 5 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > importers.MAX_FILE_BYTES:
-            raise forms.ValidationError(
-                _("This file is %(size)s; files of up to %(limit)s can be imported. Split it into smaller files.")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(importers.MAX_FILE_BYTES)}
-            )
-        return upload
-
-    def text(self) -> str:
-        """The file's content as text (after ``is_valid()``)."""
-        upload = self.cleaned_data["file"]
-        return importers.decode(b"".join(upload.chunks()))

@@ -114,22 +114,6 @@ class Column:
     help: str = ""
 
 
-def decode(data: bytes) -> str:
-    """The file's text: UTF-8 (with or without BOM) or UTF-16 with a BOM, as spreadsheets save it;
-    otherwise Windows-1252 (Excel's "CSV" on Windows) and finally Latin-1, which decodes anything."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
 # --- reading the file -----------------------------------------------------
 
 

@@ -21,9 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import submissions
 from salestracker.csvio import csv_response
+from salestracker.forms import CsvUploadForm
 
 from . import importers
-from .forms_contacts import ImportUploadForm
 
 User = get_user_model()
 
@@ -55,10 +55,10 @@ def import_upload(request, kind):
     spec = _kind_or_404(kind)
     if request.method == "POST" and "token" in request.POST:
         return _confirm(request, spec)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    form = CsvUploadForm(request.POST or None, request.FILES or None, max_bytes=importers.MAX_FILE_BYTES)
     result = token = None
     if request.method == "POST" and form.is_valid():
-        text = form.text()
+        text = form.text
         result = importers.parse_csv(kind, text, request.user)
         if result.ok:
             token = secrets.token_urlsafe(16)
@@ -89,7 +89,13 @@ def _confirm(request, spec):
                 messages.success(request, spec.imported_message(count))
                 return submissions.record(request, redirect(DONE_URLS[spec.slug]))
     # Something changed since the preview: show why; the file has to be uploaded again.
-    return _render(request, spec, form=ImportUploadForm(), result=result, filename=pending["filename"])
+    return _render(
+        request,
+        spec,
+        form=CsvUploadForm(max_bytes=importers.MAX_FILE_BYTES),
+        result=result,
+        filename=pending["filename"],
+    )
 
 
 def _claim(request, kind: str) -> dict | None:

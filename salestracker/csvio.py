@@ -1,4 +1,5 @@
-"""CSV export shared by every list: one streaming response, spreadsheet formula injection neutralised."""
+"""CSV in and out for every app: an uploaded file's bytes read as text (``decode``), and the export
+shared by every list: one streaming response, spreadsheet formula injection neutralised."""
 
 import csv
 from collections.abc import Iterable
@@ -35,3 +36,19 @@ def csv_response(*, filename: str, header: list[str], rows: Iterable[Iterable]) 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def decode(data: bytes) -> str:
+    """The file's text: UTF-8 (with or without BOM) or UTF-16 with a BOM, as spreadsheets save it;
+    otherwise Windows-1252 (Excel's "CSV" on Windows) and finally Latin-1, which decodes anything."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")

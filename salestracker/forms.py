@@ -1,8 +1,15 @@
 """Form pieces every app uses."""
 
+from collections.abc import Callable
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .csvio import decode
 
 # The largest id a database column holds; SQLite cannot even compare an id with a larger number.
 MAX_ID = 2**63 - 1
@@ -45,3 +52,35 @@ class SearchForm(forms.Form):
         """400 with the errors as plain text (a type-ahead has no form to show them in)."""
         messages = [message for errors in self.errors.values() for message in errors]
         return HttpResponseBadRequest(" ".join(messages), content_type="text/plain; charset=utf-8")
+
+
+class CsvUploadForm(forms.Form):
+    """A CSV file to import, of at most ``max_bytes``; once valid, ``text`` holds its content as text.
+
+    ``check(text)``, when given, says why the text cannot be imported at all ("" when it can).
+    """
+
+    file = forms.FileField(
+        label=gettext_lazy("CSV file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def __init__(self, *args, max_bytes: int, check: Callable[[str], str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_bytes = max_bytes
+        self.check = check
+        self.fields["file"].help_text = _(
+            "UTF-8 or Windows (Latin-1) text, comma or semicolon separated, at most %(megabytes)d MB."
+        ) % {"megabytes": max_bytes // 2**20}
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(
+                _("This file is %(size)s; files of up to %(limit)s can be imported. Split it into smaller files.")
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(self.max_bytes)}
+            )
+        self.text = decode(b"".join(upload.chunks()))
+        if self.check and (problem := self.check(self.text)):
+            raise forms.ValidationError(problem)
+        return upload

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from salestracker.csvio import csv_response, safe_cell
+from salestracker.csvio import csv_response, decode, safe_cell
 
 
 @pytest.mark.parametrize(
@@ -63,3 +63,7 @@ def test_it_consumes_a_generator_lazily():
     response = csv_response(filename="x.csv", header=["n"], rows=rows())
     assert produced == []
     assert _read(response) == [["n"], ["0"], ["1"], ["2"]]
+
+
+def test_it_decodes_windows_quotes_and_euro_signs():
+    assert decode("“Deal” €5".encode("cp1252")) == "“Deal” €5"

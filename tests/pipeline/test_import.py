@@ -323,10 +323,6 @@ def test_it_reads_the_encodings_spreadsheets_save(client_as, rep, encoding, cont
     assert list(Company.objects.values_list("name", flat=True)) == ["Café Müller"]
 
 
-def test_it_decodes_windows_quotes_and_euro_signs():
-    assert importers.decode("“Deal” €5".encode("cp1252")) == "“Deal” €5"
-
-
 def test_it_refuses_an_empty_upload(client_as, rep):
     response = _upload(client_as(rep), "companies", b"")
     assert response.context["form"].errors["file"] == ["The submitted file is empty."]
