@@ -11,7 +11,6 @@ never sees them, not even on their own page, and every write to them answers
 404 to a rep and to a manager of another team.
 """
 
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -35,21 +34,8 @@ from .forms_period import PeriodForm
 from .models import ActionItem, OneOnOne
 from .selectors import one_on_one as one_on_one_reads
 from .selectors import rep as rep_reads
+from .selectors.exports import MY_WEEK_TABLES, ONE_ON_ONE_TABLES
 from .views import cache_figures, cached_figures
-
-NO_RATIO = "—"
-
-
-def percent(value) -> str:
-    """A fraction (1 = 100%) as a CSV percentage with one decimal; "—" for a zero denominator."""
-    if value is None:
-        return NO_RATIO
-    return f"{Decimal(value) * 100:.1f}"
-
-
-def money(value) -> str:
-    return "" if value is None else f"{Decimal(value):.2f}"
-
 
 # --- My week -------------------------------------------------------------------------------
 
@@ -61,139 +47,14 @@ def my_week(request):
     return render(request, "dashboards/my_week.html", {"week": week})
 
 
-def goal_rows(lines):
-    header = [
-        _("Priority"),
-        _("Goal"),
-        _("For"),
-        _("Period"),
-        _("Count"),
-        _("Target"),
-        _("Progress (%)"),
-        _("Pace (%)"),
-        _("Left"),
-        _("Left per remaining day"),
-    ]
-    rows = [
-        [
-            line.goal.priority,
-            f"{line.goal.get_metric_display()} {line.goal.get_frequency_display()}",
-            str(line.goal.team) if line.is_team else _("me"),
-            str(line.progress.period),
-            line.progress.count,
-            line.progress.target,
-            percent(line.progress.ratio),
-            percent(line.progress.pace),
-            line.left,
-            line.per_day,
-        ]
-        for line in lines
-    ]
-    return header, rows
-
-
-def quota_rows(lines):
-    header = [
-        _("Period"),
-        _("Measured in"),
-        _("Target"),
-        _("Achieved"),
-        _("Attainment (%)"),
-        _("Pace (%)"),
-        _("Stretch attainment (%)"),
-        _("Deals needed"),
-        _("Meetings needed"),
-        _("Calls needed"),
-    ]
-    rows = []
-    for line in lines:
-        funnel = line.funnel
-        rows.append(
-            [
-                str(line.period),
-                line.quota.get_measure_display(),
-                money(line.quota.target),
-                money(line.achieved),
-                percent(line.attainment),
-                percent(line.pace),
-                percent(line.stretch_attainment),
-                funnel.deals if funnel else "",
-                funnel.meetings if funnel else "",
-                funnel.calls if funnel else "",
-            ]
-        )
-    return header, rows
-
-
-def pipeline_rows(pipeline):
-    header = [_("Pipeline"), _("Stage"), _("Deals"), _("Value"), _("Weighted value")]
-    rows = [[s.pipeline, s.stage, s.deals, money(s.value), money(s.weighted)] for s in pipeline.stages]
-    rows.append([_("Total"), "", pipeline.deals, money(pipeline.value), money(pipeline.weighted)])
-    return header, rows
-
-
-def stale_rows(deals):
-    header = [_("Deal"), _("Owner"), _("Company"), _("Stage"), _("Days in stage"), _("Stale after (days)"), _("Amount")]
-    rows = [
-        [
-            deal.title,
-            str(deal.owner),
-            str(deal.company),
-            str(deal.stage),
-            f"{deal.age_days:.1f}",
-            f"{deal.limit_days:.1f}",
-            money(deal.amount),
-        ]
-        for deal in deals
-    ]
-    return header, rows
-
-
-def upcoming_rows(meetings):
-    header = [_("When"), _("Kind"), _("Company"), _("Deal")]
-    rows = [
-        [
-            formats.date_format(timezone.localtime(m.occurred_at), "SHORT_DATETIME_FORMAT"),
-            m.get_kind_display(),
-            str(m.company or ""),
-            str(m.deal or ""),
-        ]
-        for m in meetings
-    ]
-    return header, rows
-
-
-def day_rows(day):
-    header = [_("Kind"), _("Count"), _("Minutes"), _("Connected"), _("Replied"), _("Held"), _("Booked")]
-    rows = [[k.label, k.count, k.minutes, k.connected, k.replied, k.held, k.booked] for k in day.kinds]
-    return header, rows
-
-
-def _my_week_table(table: str, rep, today, now):
-    """(header, rows) of one table of "My week", reading only what that table needs."""
-    if table == "goals":
-        return goal_rows(rep_reads.goal_lines(rep=rep, goals=rep_reads.rep_goals(rep=rep), today=today))
-    if table == "quotas":
-        return quota_rows(rep_reads.my_week(rep=rep, today=today, now=now).quotas)
-    if table == "pipeline":
-        return pipeline_rows(rep_reads.open_pipeline(owner_ids=[rep.pk]))
-    if table == "stale":
-        return stale_rows(rep_reads.stale_deals(owner_ids=[rep.pk], now=now))
-    if table == "upcoming":
-        return upcoming_rows(rep_reads.upcoming_meetings(rep=rep, now=now))
-    if table == "today":
-        return day_rows(rep_reads.day_activity(rep=rep, day=today))
-    raise Http404
-
-
-MY_WEEK_TABLES = ("goals", "quotas", "pipeline", "stale", "upcoming", "today")
-
-
 @login_required
 @require_GET
 def my_week_export(request, table: str):
     today = timezone.localdate()
-    header, rows = _my_week_table(table, request.user, today, timezone.now())
+    build = MY_WEEK_TABLES.get(table)
+    if build is None:
+        raise Http404
+    header, rows = build(request.user, today, timezone.now())
     return csv_response(filename=f"my-week-{table}-{today:%Y-%m-%d}.csv", header=header, rows=rows)
 
 
@@ -356,108 +217,6 @@ def one_on_one_close(request, rep_id: int):
     url = reverse("dashboards:one_on_one", args=[rep.pk])
     query = _period_query(request)
     return redirect(f"{url}?{query}" if query else url)
-
-
-def _fmt(value, unit: str) -> str:
-    """A figure for CSV: percentages and days with one decimal, money with two, counts whole; "—" for None."""
-    if value is None or value == "":
-        return NO_RATIO
-    number = Decimal(str(value))
-    if unit in ("percent", "days"):
-        return f"{number:.1f}"
-    if unit == "money":
-        return f"{number:.2f}"
-    return f"{number.normalize():f}" if number == number.to_integral_value() else f"{number:.2f}"
-
-
-def figure_rows(page):
-    keeper = page.keeping is not None
-    header = [_("Figure"), str(page.rep), _("Team average")]
-    if keeper:
-        header.append(_("At the last one-on-one"))
-    rows = []
-    for line in page.figures:
-        row = [str(line.label), _fmt(line.rep, line.unit), _fmt(line.team, line.unit)]
-        if keeper:
-            row.append(_fmt(line.previous, line.unit))
-        rows.append(row)
-    return header, rows
-
-
-def stage_compare_rows(page):
-    header = [
-        _("Stage"),
-        _("Entered"),
-        _("Conversion (%)"),
-        _("Team conversion (%)"),
-        _("Leakage (%)"),
-        _("Team leakage (%)"),
-        _("Days in stage"),
-        _("Team days in stage"),
-    ]
-    rows = []
-    for line in page.stages:
-        rep, team = line.rep, line.team
-        rows.append(
-            [
-                str(line.stage),
-                rep.entered if rep else 0,
-                _fmt(rep.conversion if rep else None, "percent"),
-                _fmt(team.conversion if team else None, "percent"),
-                _fmt(rep.leakage if rep else None, "percent"),
-                _fmt(team.leakage if team else None, "percent"),
-                _fmt(rep.days_in_stage if rep else None, "days"),
-                _fmt(team.days_in_stage if team else None, "days"),
-            ]
-        )
-    return header, rows
-
-
-def goal_history_rows(page):
-    header = [_("Goal"), _("Period"), _("Count"), _("Target"), _("Progress (%)")]
-    rows = [
-        [
-            f"{history.goal.get_metric_display()} {history.goal.get_frequency_display()}",
-            str(progress.period),
-            progress.count,
-            progress.target,
-            percent(progress.ratio),
-        ]
-        for history in page.goals
-        for progress in history.periods
-    ]
-    return header, rows
-
-
-def trend_rows(page):
-    header = [_("Week of"), _("Calls"), _("Team average calls"), _("Meetings held"), _("Team average meetings held")]
-    header += [_("Won revenue"), _("Team average won revenue")]
-    n = page.team_size
-    rows = []
-    for i, point in enumerate(page.rep_trend):
-        team = page.team_trend[i] if page.team_trend and n else None
-        rows.append(
-            [
-                point.period.start.isoformat(),
-                point.calls,
-                _fmt(Decimal(team.calls) / n if team else None, "days"),
-                point.held,
-                _fmt(Decimal(team.held) / n if team else None, "days"),
-                money(point.won_amount),
-                money(Decimal(team.won_amount) / n if team else None),
-            ]
-        )
-    return header, rows
-
-
-ONE_ON_ONE_TABLES = {
-    "figures": figure_rows,
-    "stages": stage_compare_rows,
-    "stale": lambda page: stale_rows(page.stale),
-    "goals": goal_history_rows,
-    "quotas": lambda page: quota_rows(page.quotas),
-    "trend": trend_rows,
-}
 
 
 @login_required

@@ -10,8 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from activities.models import Activity
-from dashboards.views_rep import MY_WEEK_TABLES, ONE_ON_ONE_TABLES
-from dashboards.views_team import EXPORTS
+from dashboards.selectors.exports import MY_WEEK_TABLES, ONE_ON_ONE_TABLES, TEAM_TABLES
 from salestracker.sessions import LAST_SEEN_AT, SIGNED_IN_AT
 from tests.factories import PASSWORD
 
@@ -74,7 +73,7 @@ def _exports(rep, manager):
         yield rep, reverse("dashboards:my_week_export", args=[table])
     for table in ONE_ON_ONE_TABLES:
         yield manager, reverse("dashboards:one_on_one_export", args=[rep.pk, table])
-    for table in EXPORTS:
+    for table in TEAM_TABLES:
         yield manager, reverse("dashboards:team_export", args=[table])
 
 

@@ -1,13 +1,22 @@
-"""The team dashboard's tables as CSV rows: ``team_table(name, scope=..., trend_unit=...)`` gives
-(header, rows) of one table, reading only what that table needs (the reps table does not read the
-trend, nor the trend the stage flow). Cells: numbers as they are, ratios rounded, "" for "—"."""
+"""The dashboards' tables as CSV rows, each (header, rows) reading only what its table needs.
+
+- ``TEAM_TABLES[name](scope, trend_unit)``: the team dashboard's (the reps table does not read the
+  trend, nor the trend the stage flow); cells are numbers as they are, ratios rounded, "" for "—";
+- ``MY_WEEK_TABLES[name](rep, today, now)``: "My week"'s;
+- ``ONE_ON_ONE_TABLES[name](page)``: the one-on-one page's, from its ``OneOnOnePage``;
+  percentages and days with one decimal, money with two, "—" for a zero denominator.
+"""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from .figures import RepFigures, StageFigures
+from .rep import day_activity, goal_lines, my_week, open_pipeline, rep_goals, stale_deals, upcoming_meetings
 from .team import (
     TeamScope,
     leaderboards,
@@ -222,4 +231,245 @@ TEAM_TABLES = {
     "leaderboards": leaderboard_table,
     "trend": trend_table,
     "quota-share": quota_share_table,
+}
+
+
+NO_RATIO = "—"
+
+
+def _csv_percent(value) -> str:
+    """A fraction (1 = 100%) as a CSV percentage with one decimal; "—" for a zero denominator."""
+    if value is None:
+        return NO_RATIO
+    return f"{Decimal(value) * 100:.1f}"
+
+
+def _csv_money(value) -> str:
+    return "" if value is None else f"{Decimal(value):.2f}"
+
+
+# --- My week -------------------------------------------------------------------------------
+
+
+def goal_rows(lines):
+    header = [
+        _("Priority"),
+        _("Goal"),
+        _("For"),
+        _("Period"),
+        _("Count"),
+        _("Target"),
+        _("Progress (%)"),
+        _("Pace (%)"),
+        _("Left"),
+        _("Left per remaining day"),
+    ]
+    rows = [
+        [
+            line.goal.priority,
+            f"{line.goal.get_metric_display()} {line.goal.get_frequency_display()}",
+            str(line.goal.team) if line.is_team else _("me"),
+            str(line.progress.period),
+            line.progress.count,
+            line.progress.target,
+            _csv_percent(line.progress.ratio),
+            _csv_percent(line.progress.pace),
+            line.left,
+            line.per_day,
+        ]
+        for line in lines
+    ]
+    return header, rows
+
+
+def quota_rows(lines):
+    header = [
+        _("Period"),
+        _("Measured in"),
+        _("Target"),
+        _("Achieved"),
+        _("Attainment (%)"),
+        _("Pace (%)"),
+        _("Stretch attainment (%)"),
+        _("Deals needed"),
+        _("Meetings needed"),
+        _("Calls needed"),
+    ]
+    rows = []
+    for line in lines:
+        funnel = line.funnel
+        rows.append(
+            [
+                str(line.period),
+                line.quota.get_measure_display(),
+                _csv_money(line.quota.target),
+                _csv_money(line.achieved),
+                _csv_percent(line.attainment),
+                _csv_percent(line.pace),
+                _csv_percent(line.stretch_attainment),
+                funnel.deals if funnel else "",
+                funnel.meetings if funnel else "",
+                funnel.calls if funnel else "",
+            ]
+        )
+    return header, rows
+
+
+def pipeline_rows(pipeline):
+    header = [_("Pipeline"), _("Stage"), _("Deals"), _("Value"), _("Weighted value")]
+    rows = [[s.pipeline, s.stage, s.deals, _csv_money(s.value), _csv_money(s.weighted)] for s in pipeline.stages]
+    rows.append([_("Total"), "", pipeline.deals, _csv_money(pipeline.value), _csv_money(pipeline.weighted)])
+    return header, rows
+
+
+def stale_rows(deals):
+    header = [_("Deal"), _("Owner"), _("Company"), _("Stage"), _("Days in stage"), _("Stale after (days)"), _("Amount")]
+    rows = [
+        [
+            deal.title,
+            str(deal.owner),
+            str(deal.company),
+            str(deal.stage),
+            f"{deal.age_days:.1f}",
+            f"{deal.limit_days:.1f}",
+            _csv_money(deal.amount),
+        ]
+        for deal in deals
+    ]
+    return header, rows
+
+
+def upcoming_rows(meetings):
+    header = [_("When"), _("Kind"), _("Company"), _("Deal")]
+    rows = [
+        [
+            formats.date_format(timezone.localtime(m.occurred_at), "SHORT_DATETIME_FORMAT"),
+            m.get_kind_display(),
+            str(m.company or ""),
+            str(m.deal or ""),
+        ]
+        for m in meetings
+    ]
+    return header, rows
+
+
+def day_rows(day):
+    header = [_("Kind"), _("Count"), _("Minutes"), _("Connected"), _("Replied"), _("Held"), _("Booked")]
+    rows = [[k.label, k.count, k.minutes, k.connected, k.replied, k.held, k.booked] for k in day.kinds]
+    return header, rows
+
+
+# Each reads only what its table needs.
+MY_WEEK_TABLES = {
+    "goals": lambda rep, today, now: goal_rows(goal_lines(rep=rep, goals=rep_goals(rep=rep), today=today)),
+    "quotas": lambda rep, today, now: quota_rows(my_week(rep=rep, today=today, now=now).quotas),
+    "pipeline": lambda rep, today, now: pipeline_rows(open_pipeline(owner_ids=[rep.pk])),
+    "stale": lambda rep, today, now: stale_rows(stale_deals(owner_ids=[rep.pk], now=now)),
+    "upcoming": lambda rep, today, now: upcoming_rows(upcoming_meetings(rep=rep, now=now)),
+    "today": lambda rep, today, now: day_rows(day_activity(rep=rep, day=today)),
+}
+
+
+# --- the one-on-one page ------------------------------------------------------------------------
+
+
+def _fmt(value, unit: str) -> str:
+    """A figure for CSV: percentages and days with one decimal, money with two, counts whole; "—" for None."""
+    if value is None or value == "":
+        return NO_RATIO
+    number = Decimal(str(value))
+    if unit in ("percent", "days"):
+        return f"{number:.1f}"
+    if unit == "money":
+        return f"{number:.2f}"
+    return f"{number.normalize():f}" if number == number.to_integral_value() else f"{number:.2f}"
+
+
+def figure_rows(page):
+    keeper = page.keeping is not None
+    header = [_("Figure"), str(page.rep), _("Team average")]
+    if keeper:
+        header.append(_("At the last one-on-one"))
+    rows = []
+    for line in page.figures:
+        row = [str(line.label), _fmt(line.rep, line.unit), _fmt(line.team, line.unit)]
+        if keeper:
+            row.append(_fmt(line.previous, line.unit))
+        rows.append(row)
+    return header, rows
+
+
+def stage_compare_rows(page):
+    header = [
+        _("Stage"),
+        _("Entered"),
+        _("Conversion (%)"),
+        _("Team conversion (%)"),
+        _("Leakage (%)"),
+        _("Team leakage (%)"),
+        _("Days in stage"),
+        _("Team days in stage"),
+    ]
+    rows = []
+    for line in page.stages:
+        rep, team = line.rep, line.team
+        rows.append(
+            [
+                str(line.stage),
+                rep.entered if rep else 0,
+                _fmt(rep.conversion if rep else None, "percent"),
+                _fmt(team.conversion if team else None, "percent"),
+                _fmt(rep.leakage if rep else None, "percent"),
+                _fmt(team.leakage if team else None, "percent"),
+                _fmt(rep.days_in_stage if rep else None, "days"),
+                _fmt(team.days_in_stage if team else None, "days"),
+            ]
+        )
+    return header, rows
+
+
+def goal_history_rows(page):
+    header = [_("Goal"), _("Period"), _("Count"), _("Target"), _("Progress (%)")]
+    rows = [
+        [
+            f"{history.goal.get_metric_display()} {history.goal.get_frequency_display()}",
+            str(progress.period),
+            progress.count,
+            progress.target,
+            _csv_percent(progress.ratio),
+        ]
+        for history in page.goals
+        for progress in history.periods
+    ]
+    return header, rows
+
+
+def trend_rows(page):
+    header = [_("Week of"), _("Calls"), _("Team average calls"), _("Meetings held"), _("Team average meetings held")]
+    header += [_("Won revenue"), _("Team average won revenue")]
+    n = page.team_size
+    rows = []
+    for i, point in enumerate(page.rep_trend):
+        team = page.team_trend[i] if page.team_trend and n else None
+        rows.append(
+            [
+                point.period.start.isoformat(),
+                point.calls,
+                _fmt(Decimal(team.calls) / n if team else None, "days"),
+                point.held,
+                _fmt(Decimal(team.held) / n if team else None, "days"),
+                _csv_money(point.won_amount),
+                _csv_money(Decimal(team.won_amount) / n if team else None),
+            ]
+        )
+    return header, rows
+
+
+ONE_ON_ONE_TABLES = {
+    "figures": figure_rows,
+    "stages": stage_compare_rows,
+    "stale": lambda page: stale_rows(page.stale),
+    "goals": goal_history_rows,
+    "quotas": lambda page: quota_rows(page.quotas),
+    "trend": trend_rows,
 }
