@@ -27,6 +27,8 @@ from activities import services as activity_services
 from activities.models import ImportStatus
 from dashboards import marks, rollups, tasks
 from dashboards.models import ActivityDay, Attainment, ClosedDay, DirtyMark, StageRollup
+from dashboards.rollups import copies, rebuilding
+from dashboards.rollups.tables.closed import ClosedTable
 from pipeline import services as pipeline_services
 from quotas import services as quota_services
 from quotas.models import Quota
@@ -583,14 +585,14 @@ def test_a_rebuild_that_fails_leaves_the_tables_as_they_were_and_no_copy(monkeyp
     rollups.rebuild()
     rows = sorted(ActivityDay.objects.values_list("rep_id", "day", "kind", "count"))
     ActivityDay.objects.filter(rep=rep).delete()  # a difference the failed rebuild must not repair
-    select = rollups.ClosedTable.select
+    select = ClosedTable.select
 
     def failing(table, f):  # the closed deals' part fails while the database runs it
         sql, params = select(table, f)
         return f"SELECT * FROM ({sql}) r WHERE 1 / CAST(random() * 0 AS integer) = 1", params
 
     with monkeypatch.context() as patch:
-        patch.setattr(rollups.ClosedTable, "select", failing)
+        patch.setattr(ClosedTable, "select", failing)
         with pytest.raises(Exception, match="division by zero"):
             rollups.rebuild()
     assert calls(rep) is None and _copies_left() == []
@@ -602,7 +604,7 @@ def test_a_rebuild_that_fails_leaves_the_tables_as_they_were_and_no_copy(monkeyp
 @pytest.mark.django_db(transaction=True)
 def test_the_swap_gives_way_to_a_long_reader_and_swaps_once_it_is_done(monkeypatch, team):
     monkeypatch.setattr(tasks.drain_rollups, "delay", lambda: None)
-    monkeypatch.setattr(rollups, "SWAP_LOCK_TIMEOUT", "100ms")
+    monkeypatch.setattr(copies, "SWAP_LOCK_TIMEOUT", "100ms")
     (rep,) = _sales(team)
     reading, done = threading.Event(), threading.Event()
 
@@ -614,13 +616,13 @@ def test_the_swap_gives_way_to_a_long_reader_and_swaps_once_it_is_done(monkeypat
         done.set()
 
     waits = []
-    original = rollups._Copy._swap
+    original = copies.TableCopy._swap
 
     def swap(copies):
         waits.append(done.is_set())
         original(copies)
 
-    monkeypatch.setattr(rollups._Copy, "_swap", staticmethod(swap))
+    monkeypatch.setattr(copies.TableCopy, "_swap", staticmethod(swap))
     thread = _in_thread(long_reader)
     assert reading.wait(20)
     rollups.rebuild()
@@ -725,7 +727,7 @@ def test_deleting_a_territory_on_the_settings_page_moves_its_closed_deals_to_no_
     assert rollups.verify() == []
 
 
-def _recording(events: list, name: str, pause: float = 0.0, fail: bool = False) -> rollups._Job:
+def _recording(events: list, name: str, pause: float = 0.0, fail: bool = False) -> rebuilding._Job:
     def run() -> None:
         events.append((name, "start", threading.current_thread().name))
         time.sleep(pause)
@@ -733,7 +735,7 @@ def _recording(events: list, name: str, pause: float = 0.0, fail: bool = False) 
             raise ZeroDivisionError(name)
         events.append((name, "end", threading.current_thread().name))
 
-    return rollups._Job(run)
+    return rebuilding._Job(run)
 
 
 def test_rebuild_jobs_wait_for_the_jobs_they_come_after_while_the_other_connection_takes_a_later_one():
@@ -743,7 +745,7 @@ def test_rebuild_jobs_wait_for_the_jobs_they_come_after_while_the_other_connecti
     stages.after = (calendar,)
     activities = _recording(events, "activities")
 
-    rollups._on_rebuild_connections([calendar, stages, activities])
+    rebuilding._on_rebuild_connections([calendar, stages, activities])
 
     names = [(name, what) for name, what, _thread in events]
     assert names.index(("calendar", "end")) < names.index(("stages", "start"))
@@ -759,7 +761,7 @@ def test_a_failing_rebuild_job_stops_both_connections_and_is_raised():
     later = _recording(events, "later")
 
     with pytest.raises(ZeroDivisionError):
-        rollups._on_rebuild_connections([failing, _recording(events, "meanwhile", pause=0.2), waiting, later])
+        rebuilding._on_rebuild_connections([failing, _recording(events, "meanwhile", pause=0.2), waiting, later])
 
     started = {name for name, what, _thread in events if what == "start"}
     assert started == {"failing", "meanwhile"}
@@ -770,4 +772,4 @@ def test_rebuild_jobs_waiting_for_a_job_not_given_raise_instead_of_hanging():
     orphan.after = (_recording([], "never given"),)
 
     with pytest.raises(RuntimeError):
-        rollups._on_rebuild_connections([orphan])
+        rebuilding._on_rebuild_connections([orphan])

@@ -19,6 +19,7 @@ from activities import services as activity_services
 from activities.models import Activity
 from dashboards import marks, rollups
 from dashboards.models import ActivityDay, Attainment, ClosedDay, DirtyMark, PeriodDay, Scope
+from dashboards.rollups import draining
 from pipeline.models import Deal, StageChange
 from quotas.models import Quota
 from salestracker.dates import EARLIEST_DAY, latest_day
@@ -130,7 +131,7 @@ def test_rebuild_drain_and_verify_agree_on_rows_outside_the_window(rep, teammate
 @pytest.fixture
 def poisoned(monkeypatch, teammate):
     """Every refresh that includes a mark of ``teammate`` fails, as a poison row would make it."""
-    real = rollups._refresh_claimed
+    real = draining._refresh_claimed
     calls = []
 
     def refresh(token):
@@ -139,7 +140,7 @@ def poisoned(monkeypatch, teammate):
             raise ValueError("poison row")
         real(token)
 
-    monkeypatch.setattr(rollups, "_refresh_claimed", refresh)
+    monkeypatch.setattr(draining, "_refresh_claimed", refresh)
     return calls
 
 
@@ -211,7 +212,7 @@ def test_a_lost_database_connection_is_not_taken_for_a_poison_key(rep, monkeypat
     def refresh(token):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(rollups, "_refresh_claimed", refresh)
+    monkeypatch.setattr(draining, "_refresh_claimed", refresh)
     with pytest.raises(OperationalError):
         rollups.drain()
     assert not DirtyMark.objects.failed().exists()
@@ -225,7 +226,7 @@ def test_a_failing_rebuild_is_set_aside_and_the_keys_still_refresh(rep, monkeypa
     def rebuild(**kwargs):
         raise ValueError("broken rebuild")
 
-    monkeypatch.setattr(rollups, "rebuild", rebuild)
+    monkeypatch.setattr(draining, "rebuild", rebuild)
     rollups.drain()
     assert ActivityDay.objects.filter(rep=rep).exists()
     assert DirtyMark.objects.failed().get().scope == Scope.ALL

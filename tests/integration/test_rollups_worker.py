@@ -28,6 +28,7 @@ from django.utils import timezone
 from activities.models import Activity
 from dashboards import marks, rollups, tasks
 from dashboards.models import ActivityDay, DirtyMark
+from dashboards.rollups.locks import LOCK_REPS
 from salestracker.celery import app as celery_app
 from tests import services
 from tests.factories import RepFactory, TeamFactory
@@ -211,7 +212,7 @@ def _blocked_on_rep_lock(cursor, rep_id: int) -> int | None:
         "SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.locktype = 'advisory' AND NOT l.granted AND l.classid = %s AND l.objid = %s "
         "AND a.wait_event_type = 'Lock' AND a.state = 'active' AND a.xact_start IS NOT NULL",
-        [rollups.LOCK_REPS, rep_id],
+        [LOCK_REPS, rep_id],
     )
     row = cursor.fetchone()
     return row[0] if row else None
@@ -233,7 +234,7 @@ def test_a_worker_killed_in_the_middle_of_a_refresh_loses_nothing(web, broker, r
     try:
         with worker(broker.url(), test_database_url) as process:
             # Hold the rep's refresh lock, as a slow refresh of the same rep in another worker would.
-            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [rollups.LOCK_REPS, rep.pk])
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_REPS, rep.pk])
             assert log_a_call(web).status_code == 200
             waiting = eventually(lambda: _blocked_on_rep_lock(cursor, rep.pk), "the worker blocking inside its refresh")
             # It has claimed the mark in its open transaction: nobody else can take it now.
@@ -247,7 +248,7 @@ def test_a_worker_killed_in_the_middle_of_a_refresh_loses_nothing(web, broker, r
             assert redis.Redis.from_url(broker.url()).hlen("unacked") == 1
 
         # The orphaned database session gets its lock, finds its client gone and rolls back.
-        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [rollups.LOCK_REPS, rep.pk])
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_REPS, rep.pk])
         eventually(lambda: not _backend_alive(cursor, waiting), "the killed worker's session ending")
         assert calls_today(rep) == 0
         assert DirtyMark.objects.filter(rep_id=rep.pk, claim__isnull=True).count() == 1

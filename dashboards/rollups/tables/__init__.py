@@ -1,0 +1,11 @@
+"""The four dashboard tables, one module each; ``TABLES`` in the order a rebuild writes them
+(the attainment table reads the closed deals' table)."""
+
+from .activity import ActivityTable
+from .attainment import AttainmentTable
+from .base import Table
+from .closed import ClosedTable
+from .stage import StageTable
+
+ACTIVITY, CLOSED, STAGES, ATTAINMENT = ActivityTable(), ClosedTable(), StageTable(), AttainmentTable()
+TABLES: tuple[Table, ...] = (ACTIVITY, CLOSED, STAGES, ATTAINMENT)

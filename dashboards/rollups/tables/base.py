@@ -1,0 +1,63 @@
+"""What every dashboard table is: its columns, the SELECT that computes them and the DELETE
+that clears the same keys; ``write`` and ``insert`` run them."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from ..sql import Filter, run
+
+
+class Table(ABC):
+    """One dashboard table: its columns, the SELECT that computes them and the DELETE
+    that clears the same keys (both filtered by a ``Filter``)."""
+
+    model: type
+    key: tuple[str, ...]
+    values: tuple[str, ...]
+    rebuild_settings: tuple[str, ...] = ()  # PostgreSQL settings for its whole-table rebuild statements
+    reads_calendar = False  # its SELECT joins the calendar (a rebuild writes the calendar before it)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.key + self.values
+
+    @abstractmethod
+    def select(self, f: Filter) -> tuple[str, list]:
+        """The rows for the keys of ``f``: key columns then values, in ``columns`` order."""
+
+    @abstractmethod
+    def delete(self, f: Filter) -> tuple[str, list]:
+        """Remove the stored rows for the keys of ``f``."""
+
+
+class DayTable(Table):
+    """A table keyed by (rep, day), whose keys are those of the marks of ``scope``."""
+
+    scope: str
+
+    def _keys(self, f: Filter, rep: str, day: str) -> str:
+        return getattr(f, f"{self.scope}_days").format(rep=rep, day=day)
+
+    def delete(self, f):
+        return f"DELETE FROM {self.model._meta.db_table} WHERE {self._keys(f, 'rep_id', 'day')}", []
+
+
+def write(table: Table, f: Filter, now) -> None:
+    """Recompute ``table``'s rows for the keys of ``f``: delete them, insert them afresh."""
+    # Two refreshes never meet on a key: each holds the locks of its reps and teams
+    # (a team quota is its team's), and a rebuild holds them all.
+    run(*table.delete(f))
+    insert(table, f, now)
+
+
+def insert(table: Table, f: Filter, now, *, into: str | None = None) -> None:
+    """Insert ``table``'s rows for the keys of ``f`` into the table, or into its copy ``into``."""
+    select, params = table.select(f)
+    columns = ", ".join((*table.columns, "computed_at"))
+    # In key order: the key's index (and the heap) are then written left to right, page after
+    # page, instead of at random places; a rebuild writes them several times faster. A copy
+    # has no index yet: its indexes are built, sorted, once it is full.
+    order = "" if into else " ORDER BY " + ", ".join(str(n) for n in range(1, len(table.key) + 1))
+    name = into or table.model._meta.db_table
+    run(f"INSERT INTO {name} ({columns}) SELECT s.*, %s FROM ({select}) s{order}", [now, *params])

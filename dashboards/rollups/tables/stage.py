@@ -1,0 +1,192 @@
+"""The stage flow: rep x period (week, month, fiscal quarter, fiscal year) x stage."""
+
+from django.db import connection
+
+from pipeline.models import StageKind
+
+from ...models import STAGE_ROLLUP_VALUES, StageRollup
+from ..sql import ACT, CAL, CHANGE, DEAL, STAGE, days_between
+from .base import Table
+
+WON_RANK = 1_000_000_000  # above every stage order: a deal's rank once it was won
+
+
+class StageTable(Table):
+    model = StageRollup
+    reads_calendar = True
+    key = ("rep_id", "period_kind", "period_start", "stage_id")
+    values = STAGE_ROLLUP_VALUES
+    # Less memory than the other tables' rebuilds: its groupings and sorts of 1.4 M rows a part
+    # ran faster in batches that fit the CPU's cache, spilling to files the page cache holds,
+    # than in one big table each (a part at 250 reps x 3 years: 6.7 s with 128 MB, 6.4 with 32).
+    # And hash joins: misjudging how many history rows a filter keeps, PostgreSQL sorted 1.1 M
+    # of them by day to merge them with the calendar, where hashing the calendar's 5,900 rows
+    # streams them (a part: 6.2 -> 5.5 s).
+    rebuild_settings = ("work_mem = '32MB'", "enable_mergejoin = off")
+
+    def select(self, f):
+        reps = f.reps.format(rep="d.owner_id")
+        k_h = k_s = f.periods.format(rep="h.rep_id")
+        reps_a = f.reps.format(rep="a.owner_id")
+        k_a = f.periods.format(rep="a.rep_id")
+        following = "ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING"
+        won, lost, open_ = StageKind.WON, StageKind.LOST, StageKind.OPEN
+        deals, days = "", ""
+        if connection.vendor == "postgresql" and f.span:
+            # A refresh reads only what its periods need: the history of the deals with a
+            # change inside them (every figure of a period comes from a change in it: an
+            # entry, or the move that ended a stay; the window still sees each of those deals'
+            # whole history), and the follow-ups logged inside them. A rep's deal move then
+            # reads about a year of history, not all of it. The days are literals: with the
+            # bounds as subqueries PostgreSQL guessed one follow-up row where a rep had
+            # thousands, and read them once per calendar day (1.2 s instead of 40 ms).
+            # PostgreSQL only: SQLite plans these subqueries badly (a 100-write refresh took
+            # 2.6 s instead of 0.7).
+            span = "BETWEEN DATE '{}' AND DATE '{}'".format(*(day.isoformat() for day in f.span))
+            deals = (
+                f"AND sc.deal_id IN (SELECT w.deal_id FROM {CHANGE} w JOIN {DEAL} d2 ON d2.id = w.deal_id"
+                f" WHERE {f.reps.format(rep='d2.owner_id')} AND w.day {span})"
+            )
+            days = f"AND a.day {span}"
+        if connection.vendor == "postgresql":
+            # The calendar rows of the periods to recompute, hashed once: joined first, they
+            # keep PostgreSQL from probing the calendar for every history row. The period kind
+            # compares bytewise ("C"): sorting 1.4 M stays by it with the database's locale cost
+            # a rebuild's stage half 0.3 s.
+            cal_cte = (
+                'cal AS MATERIALIZED (SELECT c.day AS day, c.period_kind COLLATE "C" AS period_kind,'
+                f" c.period_start AS period_start FROM {CAL} c WHERE {f.calendar}),"
+            )
+            cal = "cal"
+        else:
+            # SQLite joins the calendar table itself, through its (day, period) index: a
+            # materialised copy has no index, and it scanned the copy once per history row
+            # (a deal move's refresh took 270 ms instead of 40 at 20 reps).
+            cal_cte, cal = "", CAL
+        if connection.vendor == "postgresql":
+            # The median as an ordered-set aggregate: each group's stays sorted on their own, where
+            # two window functions sorted every stay of every period (the rebuild's stays 9.5 -> 5.7 s
+            # at 250 reps). The same value: the mean of the two middle stays for an even count.
+            ranked, stays, median = "", "stays", "percentile_cont(0.5) WITHIN GROUP (ORDER BY days)"
+        else:
+            # SQLite has no percentile_cont: the middle one or two stays by their rank, averaged.
+            ranked = """,
+            ranked AS (
+                SELECT s.rep_id, s.period_kind, s.period_start, s.stage_id, s.days, s.forward_once,
+                    ROW_NUMBER() OVER (PARTITION BY s.rep_id, s.period_kind, s.period_start, s.stage_id
+                        ORDER BY s.days) AS rn,
+                    COUNT(*) OVER (PARTITION BY s.rep_id, s.period_kind, s.period_start, s.stage_id) AS cnt
+                FROM stays s
+            )"""
+            stays, median = "ranked", "AVG(CASE WHEN rn IN ((cnt + 1) / 2, (cnt + 2) / 2) THEN days END)"
+        # Each history row's figures, worked out once from its window values (not again for each of
+        # its four calendar rows): its flags on entering the stage (advanced later, lost or won, or
+        # still in it), and the stay it began - its length, and whether it ended in a move forward.
+        flags = {
+            "adv": f"CASE WHEN x.kind = '{open_}' AND x.later_rank > x.ord THEN 1 ELSE 0 END",
+            "to_lost": f"CASE WHEN x.next_kind = '{lost}' THEN 1 ELSE 0 END",
+            "to_won": f"CASE WHEN x.later_rank = {WON_RANK} THEN 1 ELSE 0 END",
+            "sits": f"CASE WHEN x.next_kind IS NULL AND x.kind = '{open_}' THEN 1 ELSE 0 END",
+        }
+        row_flags = ", ".join(f"{flag} AS {name}" for name, flag in flags.items())
+        entry_flags = ", ".join(f"h.{name}" for name in flags)
+        repeat_flags = ", ".join(f"MAX(h.{name})" for name in flags)
+
+        def whole(count: str) -> str:
+            # Counts as int4 (PostgreSQL's COUNT and SUM of int4 answer int8), so that the
+            # final SUMs add machine integers instead of numerics.
+            return f"CAST({count} AS INTEGER)"
+
+        sql = f"""
+            WITH {cal_cte}
+            h AS (
+                SELECT x.deal_id, x.rep_id, x.stage_id, x.day, x.next_day, x.entries, {row_flags},
+                    {days_between("x.left_at", "x.changed_at")} AS stay,
+                    CASE WHEN x.next_kind = '{won}' OR (x.next_kind = '{open_}' AND x.next_ord > x.ord)
+                        THEN 1 ELSE 0 END AS forward
+                FROM (
+                    SELECT sc.deal_id AS deal_id, d.owner_id AS rep_id, sc.to_stage_id AS stage_id,
+                        st.kind AS kind, st."order" AS ord, sc.day AS day, sc.changed_at AS changed_at,
+                        LEAD(st.kind) OVER w AS next_kind,
+                        LEAD(st."order") OVER w AS next_ord,
+                        LEAD(sc.day) OVER w AS next_day,
+                        LEAD(sc.changed_at) OVER w AS left_at,
+                        -- The furthest the deal got after this row: won, an open stage's order, or
+                        -- -1 (lost, or nothing later).
+                        MAX(CASE WHEN st.kind = '{won}' THEN {WON_RANK} WHEN st.kind = '{open_}' THEN st."order"
+                            ELSE -1 END) OVER (w {following}) AS later_rank,
+                        COUNT(*) OVER (PARTITION BY sc.deal_id, sc.to_stage_id) AS entries
+                    FROM {CHANGE} sc JOIN {DEAL} d ON d.id = sc.deal_id JOIN {STAGE} st ON st.id = sc.to_stage_id
+                    WHERE {reps} {deals}
+                    WINDOW w AS (PARTITION BY sc.deal_id ORDER BY sc.changed_at, sc.id)
+                ) x
+            ),
+            stays AS (
+                SELECT h.rep_id AS rep_id, c.period_kind AS period_kind, c.period_start AS period_start,
+                    h.stage_id AS stage_id, h.stay AS days,
+                    CASE WHEN h.entries = 1 THEN h.forward ELSE 0 END AS forward_once
+                FROM h JOIN {cal} c ON c.day = h.next_day
+                WHERE h.next_day IS NOT NULL AND {k_s}
+            ){ranked}
+            SELECT rep_id, period_kind, period_start, stage_id, SUM(entered), SUM(advanced), SUM(lost), SUM(won),
+                SUM(still_open), SUM(stays), SUM(stay_days), MAX(median), SUM(left_forward), SUM(followups)
+            FROM (
+                SELECT rep_id, period_kind, period_start, stage_id, {whole("COUNT(*)")} AS entered,
+                    {whole("SUM(adv)")} AS advanced, {whole("SUM(to_lost)")} AS lost,
+                    {whole("SUM(to_won)")} AS won, {whole("SUM(sits)")} AS still_open,
+                    0 AS stays, 0.0 AS stay_days, NULL AS median, 0 AS left_forward, 0 AS followups
+                FROM (
+                    -- One row per deal, stage and period: a deal that entered the stage twice in
+                    -- the period counts once (METRICS.md). Only a deal that entered the stage
+                    -- more than once can repeat, so only its rows are grouped per deal first.
+                    SELECT h.rep_id AS rep_id, c.period_kind AS period_kind, c.period_start AS period_start,
+                        h.stage_id AS stage_id, {entry_flags}
+                    FROM h JOIN {cal} c ON c.day = h.day
+                    WHERE h.entries = 1 AND {k_h}
+                    UNION ALL
+                    SELECT h.rep_id, c.period_kind, c.period_start, h.stage_id,
+                        {repeat_flags}
+                    FROM h JOIN {cal} c ON c.day = h.day
+                    WHERE h.entries > 1 AND {k_h}
+                    GROUP BY h.deal_id, h.rep_id, c.period_kind, c.period_start, h.stage_id
+                ) e
+                GROUP BY rep_id, period_kind, period_start, stage_id
+                UNION ALL
+                SELECT rep_id, period_kind, period_start, stage_id, 0, 0, 0, 0, 0, {whole("COUNT(*)")}, SUM(days),
+                    {median}, {whole("SUM(forward_once)")}, 0
+                FROM {stays}
+                GROUP BY rep_id, period_kind, period_start, stage_id
+                UNION ALL
+                -- A deal that left the stage forward twice in the period counts once.
+                SELECT rep_id, period_kind, period_start, stage_id, 0, 0, 0, 0, 0, 0, 0.0, NULL, {whole("COUNT(*)")}, 0
+                FROM (
+                    SELECT DISTINCT h.rep_id, c.period_kind, c.period_start, h.stage_id, h.deal_id
+                    FROM h JOIN {cal} c ON c.day = h.next_day
+                    WHERE h.entries > 1 AND h.forward = 1 AND {k_s}
+                ) r
+                GROUP BY rep_id, period_kind, period_start, stage_id
+                UNION ALL
+                SELECT a.rep_id, c.period_kind, c.period_start, a.stage_id, 0, 0, 0, 0, 0, 0, 0.0, NULL, 0,
+                    {whole("SUM(a.n)")}
+                FROM (
+                    -- Days first: the calendar join then sees one row per rep, day and stage.
+                    SELECT a.owner_id AS rep_id, a.day AS day, a.deal_stage_id AS stage_id, {whole("COUNT(*)")} AS n
+                    FROM {ACT} a
+                    WHERE a.deal_id IS NOT NULL AND a.deal_stage_id IS NOT NULL AND {reps_a} {days}
+                    GROUP BY a.owner_id, a.day, a.deal_stage_id
+                ) a JOIN {cal} c ON c.day = a.day
+                WHERE {k_a}
+                GROUP BY a.rep_id, c.period_kind, c.period_start, a.stage_id
+            ) u
+            GROUP BY rep_id, period_kind, period_start, stage_id"""
+        return sql, []
+
+    def delete(self, f):
+        where = f.periods.format(rep="t.rep_id")
+        table = self.model._meta.db_table
+        return (
+            f"DELETE FROM {table} WHERE id IN (SELECT t.id FROM {table} t JOIN {CAL} c "
+            f"ON c.period_kind = t.period_kind AND c.period_start = t.period_start AND c.day = t.period_start "
+            f"WHERE {where})",
+            [],
+        )

@@ -1,0 +1,76 @@
+"""Verify: recompute every table into memory and list each difference from the stored rows.
+
+Public: ``verify(*, chunk=VERIFY_CHUNK) -> list[str]``.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+
+from accounts.models import User
+
+from .sql import everything, rep_chunk
+from .tables import ACTIVITY, ATTAINMENT, CLOSED, STAGES
+
+VERIFY_CHUNK = 25  # reps compared at a time by verify
+
+
+def _rep_chunks(size: int) -> list[list[int]]:
+    ids = list(User.objects.order_by("pk").values_list("pk", flat=True))
+    return [ids[i : i + size] for i in range(0, len(ids), size)] or [[]]
+
+
+def _normalise(value):
+    if isinstance(value, float | Decimal):
+        return float(value)
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+        return date.fromisoformat(value)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _same(want: tuple | None, have: tuple | None) -> bool:
+    """Two rows of values agree; figures in days (floats) to a millionth of a day, as stored
+    figures and a fresh recompute may round the same stays differently in the last bits."""
+    if want is None or have is None:
+        return want is have
+    return len(want) == len(have) and all(
+        math.isclose(a, b, rel_tol=0, abs_tol=1e-6) if isinstance(a, float) and isinstance(b, float) else a == b
+        for a, b in zip(want, have, strict=True)
+    )
+
+
+def _rows(sql: str, params: list, width: int) -> dict[tuple, tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [tuple(_normalise(v) for v in row) for row in cursor.fetchall()]
+    return {row[:width]: row[width:] for row in rows}
+
+
+def verify(*, chunk: int = VERIFY_CHUNK) -> list[str]:
+    """Every difference between the stored dashboard rows and a fresh recompute,
+    as readable lines; empty when they agree. Reads only; writes nothing."""
+    differences: list[str] = []
+    chunks = [(rep_chunk(ids), ids) for ids in _rep_chunks(chunk)] + [(everything(), None)]
+    for f, rep_ids in chunks:
+        tables = (ACTIVITY, CLOSED, STAGES) if rep_ids is not None else (ATTAINMENT,)
+        for table in tables:
+            select, params = table.select(f)
+            fresh = _rows(select, params, len(table.key))
+            stored_sql = f"SELECT {', '.join(table.columns)} FROM {table.model._meta.db_table}"
+            if rep_ids is not None:
+                stored_sql += f" WHERE rep_id IN ({', '.join(str(pk) for pk in rep_ids) or 'NULL'})"
+            stored = _rows(stored_sql, [], len(table.key))
+            name = table.model.__name__
+            for key in sorted(fresh.keys() | stored.keys(), key=repr):
+                want, have = fresh.get(key), stored.get(key)
+                if not _same(want, have):
+                    differences.append(
+                        f"{name} {dict(zip(table.key, key, strict=True))}: stored {have}, expected {want}"
+                    )
+    return differences
