@@ -5,6 +5,6 @@
 - ``team``: the team dashboard's other reads (leaderboards, stages, revenue split, trends);
 - ``rep``: "My week";
 - ``one_on_one``: the one-on-one page and the snapshot a closed one-on-one keeps;
-- ``exports``: the team dashboard's CSV tables;
+- ``exports``: the dashboards' CSV tables (team, My week, one-on-one);
 - ``activity_counts``: the activity list's counts by kind, from the activity rollup.
 """

@@ -214,28 +214,11 @@ def one_on_one_live(*, rep: User, viewer: User, now: datetime) -> OneOnOneLive:
     )
 
 
-def one_on_one_page(
-    *, rep: User, viewer: User, date_range, today: date, now: datetime, live: OneOnOneLive | None = None
-) -> OneOnOnePage:
-    """Everything on a rep's one-on-one page for ``date_range``: the rep's figures against the team
-    average (``rep_rows`` / ``team_total`` / ``team_average``: each count and amount of the
-    team divided by its reps, ratios of the team's sums), 12-week trends for both, stage conversion and
-    days in stage against the team (``stage_rows``), stale deals, goals over their last
-    periods, quota and reverse funnel, and, for a manager or admin, the private notes. A fixed number
-    of queries whatever the data size."""
-    org = OrgSettings.load()
-    live = live or one_on_one_live(rep=rep, viewer=viewer, now=now)
-    members, people = live.members, live.people
-    rows = rep_rows(reps=people, start=date_range.start, end=date_range.end, today=today, pipeline=live.pipeline)
-    rep_row = next(row for row in rows if row.rep.pk == rep.pk)
-    member_ids = {m.pk for m in members}
-    member_rows = [row for row in rows if row.rep.pk in member_ids]
-    average = team_average(team_total(member_rows)) if member_rows else None
-
-    kept = live.keeping
+def _figure_lines(rep_row: RepFigures, average: RepFigures | None, kept: Keeping | None) -> list[FigureLine]:
+    """Each compared figure: the rep's, the team average's and the one frozen at the last one-on-one."""
     snapshot = (kept.previous.snapshot or {}) if kept and kept.previous else {}
     previous = snapshot.get("figures", {})
-    figures = [
+    return [
         FigureLine(
             key,
             label,
@@ -247,6 +230,38 @@ def one_on_one_page(
         for key, label, unit in FIGURES
     ]
 
+
+def _stage_compare(stage_figures: list[StageFigures], *, rep: User, member_ids: set[int]) -> list[StageCompare]:
+    """Every open stage either side has, in funnel order (won and lost are terminal: nothing converts
+    from them), with the rep's figures and the team's (its members' summed)."""
+    team_stages = {s.stage.pk: s for s in stage_totals([s for s in stage_figures if s.rep.pk in member_ids])}
+    rep_stages = {s.stage.pk: s for s in stage_figures if s.rep.pk == rep.pk}
+    order = [s for s in stage_totals(stage_figures) if s.stage.kind == StageKind.OPEN]
+    return [StageCompare(s.stage, rep_stages.get(s.stage.pk), team_stages.get(s.stage.pk)) for s in order]
+
+
+def one_on_one_page(
+    *, rep: User, viewer: User, date_range, today: date, now: datetime, live: OneOnOneLive | None = None
+) -> OneOnOnePage:
+    """Everything on a rep's one-on-one page for ``date_range``: the rep's figures against the team
+    average (``rep_rows`` / ``team_total`` / ``team_average``: each count and amount of the
+    team divided by its reps, ratios of the team's sums), 12-week trends for both, stage conversion and
+    days in stage against the team (``stage_rows``), stale deals, goals over their last
+    periods, quota and reverse funnel, and, for a manager or admin, the private notes. A fixed number
+    of queries whatever the data size."""
+    # About 60 lines: the page's reads one after another, in the order the page shows them.
+    org = OrgSettings.load()
+    live = live or one_on_one_live(rep=rep, viewer=viewer, now=now)
+    members, people = live.members, live.people
+    rows = rep_rows(reps=people, start=date_range.start, end=date_range.end, today=today, pipeline=live.pipeline)
+    rep_row = next(row for row in rows if row.rep.pk == rep.pk)
+    member_ids = {m.pk for m in members}
+    member_rows = [row for row in rows if row.rep.pk in member_ids]
+    average = team_average(team_total(member_rows)) if member_rows else None
+
+    kept = live.keeping
+    figures = _figure_lines(rep_row, average, kept)
+
     # Trends end with the range, or this week when the range runs on into the future.
     trend_end = min(date_range.end, today)
     rep_trend = trend(reps=[rep], unit="week", count=12, end=trend_end)
@@ -257,11 +272,7 @@ def one_on_one_page(
         stage_figures = stage_rows(reps=people, period_kind=kind, period_start=period_start)
     else:
         stage_figures = stage_rows(reps=people, start=date_range.start, end=date_range.end)
-    team_stages = {s.stage.pk: s for s in stage_totals([s for s in stage_figures if s.rep.pk in member_ids])}
-    rep_stages = {s.stage.pk: s for s in stage_figures if s.rep.pk == rep.pk}
-    # Every open stage either side has, in funnel order (won and lost are terminal: nothing converts from them).
-    order = [s for s in stage_totals(stage_figures) if s.stage.kind == StageKind.OPEN]
-    stages = [StageCompare(s.stage, rep_stages.get(s.stage.pk), team_stages.get(s.stage.pk)) for s in order]
+    stages = _stage_compare(stage_figures, rep=rep, member_ids=member_ids)
 
     goals = goal_history(rep=rep, goals=rep_goals(rep=rep), today=today)
     planner = planner_history(rep=rep, today=today)

@@ -301,22 +301,7 @@ def rep_rows(
     period, _measure, chosen = choose_quotas(quotas, candidates)
     by_rep_quota = {q.rep_id: q for q in chosen}
 
-    team_ids = {rep.team_id for rep in reps if rep.team_id}
-    goals = list(
-        ActivityGoal.objects.filter(Q(rep_id__in=rep_ids) | Q(team_id__in=team_ids, is_collective=True)).annotate(
-            members=Subquery(
-                User.objects.reps()
-                .filter(team_id=OuterRef("team_id"))
-                .values("team_id")
-                .annotate(n=Count("pk"))
-                .values("n")[:1]
-            )
-        )
-    )
-    own_goals: dict[int, list[ActivityGoal]] = defaultdict(list)
-    team_goals: dict[int, list[ActivityGoal]] = defaultdict(list)
-    for goal in goals:
-        (own_goals[goal.rep_id] if goal.rep_id else team_goals[goal.team_id]).append(goal)
+    own_goals, team_goals = _goals_of(reps)
 
     rows = []
     for rep in reps:
@@ -333,16 +318,44 @@ def rep_rows(
             _set_quota(figures, quota, period, start=start, end=end, today=today)
             done = _attainment(quota)
             stamps.append(done.computed_at if done else None)
-        goal_targets = _goal_targets(own_goals.get(rep.pk, []), start=start, end=end, fiscal_start=fiscal_start)
-        for goal in team_goals.get(rep.team_id, []):
-            part = _goal_targets([goal], start=start, end=end, fiscal_start=fiscal_start, part_of=goal.members or 1)
-            for column, target in part.items():
-                goal_targets.setdefault(column, target)
-        for column, target in goal_targets.items():
+        goals = (own_goals.get(rep.pk, []), team_goals.get(rep.team_id, []))
+        for column, target in _rep_goal_targets(*goals, start=start, end=end, fiscal_start=fiscal_start).items():
             setattr(figures, f"{column}_goal", target)
         figures.computed_at = last_refreshed(*stamps)
         rows.append(figures)
     return rows
+
+
+def _goals_of(reps: list[User]) -> tuple[dict[int, list[ActivityGoal]], dict[int, list[ActivityGoal]]]:
+    """The reps' own goals by rep, and their teams' collective goals by team (each with ``members``,
+    the team's active reps): one query."""
+    team_ids = {rep.team_id for rep in reps if rep.team_id}
+    goals = ActivityGoal.objects.filter(
+        Q(rep_id__in=[rep.pk for rep in reps]) | Q(team_id__in=team_ids, is_collective=True)
+    ).annotate(
+        members=Subquery(
+            User.objects.reps()
+            .filter(team_id=OuterRef("team_id"))
+            .values("team_id")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        )
+    )
+    own_goals: dict[int, list[ActivityGoal]] = defaultdict(list)
+    team_goals: dict[int, list[ActivityGoal]] = defaultdict(list)
+    for goal in goals:
+        (own_goals[goal.rep_id] if goal.rep_id else team_goals[goal.team_id]).append(goal)
+    return own_goals, team_goals
+
+
+def _rep_goal_targets(own: list[ActivityGoal], collective: list[ActivityGoal], *, start, end, fiscal_start) -> dict:
+    """A rep's plan per table column: their own goals, else their part of the team's collective ones."""
+    targets = _goal_targets(own, start=start, end=end, fiscal_start=fiscal_start)
+    for goal in collective:
+        part = _goal_targets([goal], start=start, end=end, fiscal_start=fiscal_start, part_of=goal.members or 1)
+        for column, target in part.items():
+            targets.setdefault(column, target)
+    return targets
 
 
 def _set_quota(figures: RepFigures, quota: Quota, period: Period, *, start: date, end: date, today: date) -> None:

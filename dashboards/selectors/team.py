@@ -216,6 +216,24 @@ def _split(rep_ids, start, end, *, won: bool, column: str, names=None, require=N
     return list(queryset.order_by("-total", column))
 
 
+def _won_by_deal_type(rep_ids, start, end) -> dict[str, dict]:
+    """Won deals and amount of new business against existing customers (expansion and renewal):
+    the CASE is the SQL group."""
+    group = Case(
+        When(deal_type__in=[DealType.EXPANSION, DealType.RENEWAL], then=Value("existing")),
+        default=Value("new"),
+        output_field=CharField(),
+    )
+    return {
+        row["group"]: row
+        for row in ClosedDay.objects.filter(rep_id__in=rep_ids, day__range=(start, end), won=True)
+        .annotate(group=group)
+        .values("group")
+        .annotate(n=sum_of("deals"), total=sum_of("amount", MONEY), at=Max("computed_at"))
+        .order_by()
+    }
+
+
 def revenue_split(*, reps: Iterable[User], start: date, end: date) -> RevenueSplit:
     """METRICS.md "revenue" split by lead source, territory, market (company segment) and deal type
     (new business vs existing customers = expansion and renewal), won deals closed in the range;
@@ -253,20 +271,7 @@ def revenue_split(*, reps: Iterable[User], start: date, end: date) -> RevenueSpl
         keyed(_split(rep_ids, start, end, won=True, column="segment"), "segment"),
         lambda r: str(segments.get(r["segment"], none_label)),
     )
-    # New business against existing customers (expansion and renewal): the CASE is the SQL group.
-    group = Case(
-        When(deal_type__in=[DealType.EXPANSION, DealType.RENEWAL], then=Value("existing")),
-        default=Value("new"),
-        output_field=CharField(),
-    )
-    by_type = {
-        row["group"]: row
-        for row in ClosedDay.objects.filter(rep_id__in=rep_ids, day__range=(start, end), won=True)
-        .annotate(group=group)
-        .values("group")
-        .annotate(n=sum_of("deals"), total=sum_of("amount", MONEY), at=Max("computed_at"))
-        .order_by()
-    }
+    by_type = _won_by_deal_type(rep_ids, start, end)
     labels = {"new": str(_("New business")), "existing": str(_("Existing customers"))}
     for key, label in labels.items():
         row = by_type.get(key, {"n": 0, "total": ZERO, "at": None})
