@@ -1,4 +1,4 @@
-"""The team dashboard's read layer (dashboards/selectors.py) and its period picker, against hand-worked figures.
+"""Each rep's figures for a range, the team total and average (dashboards/selectors/per_rep.py), worked by hand.
 
 Dates are in November 2026: Monday 2, 9, 16, 23 and 30 November start weeks;
 the week of Monday 26 October holds 1 November.
@@ -11,9 +11,7 @@ import pytest
 
 from activities import services as activity_services
 from dashboards import rollups
-from dashboards.forms_period import PeriodForm, resolve
 from dashboards.selectors import figures, per_rep
-from dashboards.selectors import team as team_reads
 from quotas.models import ActivityGoal, Quota
 from quotas.periods import Period
 from tests.factories import RepFactory, make_deal, make_pipeline
@@ -158,13 +156,6 @@ def test_rows_come_back_in_the_order_given(rep, teammate):
     assert [r.rep for r in rows] == [teammate, rep]
 
 
-def test_sorting_puts_missing_figures_last(rep, teammate):
-    with_rate = figures.RepFigures(rep=rep, calls=4, connected=1)
-    without = figures.RepFigures(rep=teammate)
-    assert team_reads.sort_rows([without, with_rate], by="connect_rate") == [with_rate, without]
-    assert team_reads.sort_rows([without, with_rate], by="connect_rate", descending=False) == [with_rate, without]
-
-
 def test_rep_rows_cost_the_same_queries_for_any_number_of_reps(team, django_assert_num_queries):
     from quotas.models import OrgSettings
 
@@ -213,53 +204,3 @@ def test_stale_thresholds_agree_with_the_pipelines_rule(rep, monkeypatch):
     assert mine.keys() == theirs.keys()
     for pk, days in theirs.items():
         assert mine[pk] == (None if days is None else pytest.approx(days))
-
-
-# --- trends and stage periods -----------------------------------------------------------------
-
-
-def test_the_monthly_trend_ends_with_the_month_of_the_last_day(rep):
-    pipeline = make_pipeline()
-    make_deal(owner=rep, pipeline=pipeline, stage_name="Won", amount="700", closed_on=date(2025, 12, 31))
-    make_deal(owner=rep, pipeline=pipeline, stage_name="Won", amount="900", closed_on=date(2025, 11, 30))
-    rollups.rebuild()
-    points = team_reads.trend(reps=[rep], unit="month", count=12, end=date(2026, 11, 18))
-    assert [p.period.start for p in (points[0], points[-1])] == [date(2025, 12, 1), date(2026, 11, 1)]
-    assert points[0].won_amount == Decimal(700)  # November 2025 is outside the 12 months
-    assert points[0].win_rate == 100.0 and points[1].win_rate is None
-
-
-def test_a_whole_period_reads_its_stage_rows_and_any_other_range_sums_weeks():
-    assert team_reads.stage_period(date(2026, 11, 16), date(2026, 11, 22)) == ("week", date(2026, 11, 16))
-    assert team_reads.stage_period(*NOV) == ("month", date(2026, 11, 1))
-    assert team_reads.stage_period(date(2026, 4, 1), date(2026, 6, 30), fiscal_start=4) == ("quarter", date(2026, 4, 1))
-    assert team_reads.stage_period(date(2026, 11, 3), date(2026, 11, 20)) == (None, None)
-
-
-# --- the period picker ------------------------------------------------------------------------
-
-
-def test_presets_follow_the_fiscal_year():
-    today = date(2026, 11, 18)
-    last_quarter = resolve("last_quarter", today=today, fiscal_start=4)
-    assert (last_quarter.start, last_quarter.end) == (date(2026, 7, 1), date(2026, 9, 30))
-    this_year = resolve("this_year", today=today, fiscal_start=4)
-    assert (this_year.start, this_year.end) == (date(2026, 4, 1), date(2027, 3, 31))
-    last_week = resolve("last_week", today=today)
-    assert (last_week.start, last_week.end) == (date(2026, 11, 9), date(2026, 11, 15))
-
-
-@pytest.mark.parametrize(
-    ("data", "expected"),
-    [
-        ({}, (date(2026, 11, 1), date(2026, 11, 30))),
-        ({"start": "2026-11-03", "end": "2026-11-05"}, (date(2026, 11, 3), date(2026, 11, 5))),  # dates alone
-        ({"period": "custom", "start": "2026-11-03"}, (date(2026, 11, 1), date(2026, 11, 30))),  # no end: refused
-        ({"period": "custom", "start": "2020-01-01", "end": "2026-11-05"}, (date(2026, 11, 1), date(2026, 11, 30))),
-        ({"period": "last_month", "start": "2026-11-03", "end": "2026-11-05"}, (date(2026, 10, 1), date(2026, 10, 31))),
-    ],
-)
-def test_the_picker_answers_a_range_and_falls_back_to_this_month(data, expected):
-    form = PeriodForm(data or None)
-    chosen = form.date_range(today=date(2026, 11, 18))
-    assert (chosen.start, chosen.end) == expected
