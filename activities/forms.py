@@ -2,11 +2,12 @@
 mark buttons.
 
 The rules of what fits together (kind, outcome, time, linked records) live in
-``services``; the form runs ``services.check_activity`` so every error shows at
-once, and the view puts what the write itself refuses (a deal the user may not
-see) next to the fields with ``add_service_errors``. Who may own an activity is
-enforced here: a rep's form has no owner field at all, so a posted owner is
-ignored; a manager's choices are the people they may see.
+``services``; the form runs ``services.check_activity`` and
+``check_prospecting`` so every error shows at once, and the view puts what the
+write itself refuses (a deal the user may not see) next to the fields with
+``add_service_errors``. Who may own an activity is enforced here: a rep's form
+has no owner field at all, so a posted owner is ignored; a manager's choices are
+the people they may see.
 """
 
 import json
@@ -122,8 +123,12 @@ class ActivityForm(forms.Form):
             # The source only means something for prospecting; the field is hidden for other kinds.
             data["lead_source"] = None
         self._resolve_who(data)
-        if kind == Kind.PROSPECTING and not (data.get("contact") or data.get("company")) and "who" not in self.errors:
-            self.add_error("who", _("Prospecting is about a company: pick it, or its decision maker, in “Who”."))
+        if "who" not in self.errors:
+            try:
+                services.check_prospecting(kind=kind, contact=data.get("contact"), company=data.get("company"))
+            except ValidationError:
+                # The rule is the service's; the form says where to fix it: the "who" box.
+                self.add_error("who", _("Prospecting is about a company: pick it, or its decision maker, in “Who”."))
         if "occurred_at" in data:
             try:
                 services.check_activity(kind=kind, outcome=data.get("outcome", ""), occurred_at=data["occurred_at"])

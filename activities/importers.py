@@ -22,11 +22,12 @@ indeterminate "Importing" bar for that step, which ``bulk_create`` keeps to
 seconds for 100,000 rows.
 
 The rules are those of ``services.activity_log`` (``check_activity`` for kind,
-outcome and time; a deal the importer can see; contact and deal of the company
-given) and rows are built as it builds them, but written with ``bulk_create``:
-a few INSERTs per thousands of rows rather than several statements per row.
-Names are looked up once per import: one query per referenced model (per 5,000
-distinct names), whatever the number of rows.
+outcome and time; ``check_prospecting``: prospecting names a company or contact;
+a deal the importer can see; contact and deal of the company given) and rows are
+built as it builds them, but written with ``bulk_create``: a few INSERTs per
+thousands of rows rather than several statements per row. Names are looked up
+once per import: one query per referenced model (per 5,000 distinct names),
+whatever the number of rows.
 """
 
 import csv
@@ -49,7 +50,7 @@ from pipeline.models import Company, Contact, Deal, LeadSource
 from salestracker.dates import validate_in_window
 
 from .models import OUTCOMES_BY_KIND, Activity, ActivityImport, ImportStatus, Kind, Outcome
-from .services import check_activity, default_outcome
+from .services import check_activity, check_prospecting, default_outcome
 from .signals import activities_created
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -363,6 +364,11 @@ class _Checker:
         duration = self._duration(cells.get("duration_minutes", ""), found)
         company = self._one("company", self.lookups.companies, cells.get("company", ""), found)
         contact = self._contact(cells.get("contact", ""), company, found)
+        if kind and not any(name in ("company", "contact") for name, _message in found):
+            try:
+                check_prospecting(kind=kind, contact=contact, company=company)
+            except ValidationError as exc:
+                found.extend((name, message) for name, messages in exc.message_dict.items() for message in messages)
         deal = self._one("deal", self.lookups.deals, cells.get("deal", ""), found)
         if deal is not None and company is not None and deal.company_id != company.pk:
             found.append(("deal", _("That deal belongs to another company.")))

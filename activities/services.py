@@ -18,6 +18,7 @@ from .models import FUTURE_KINDS, HELD_OUTCOMES, MEETING_KINDS, OUTCOMES_BY_KIND
 CLOCK_TOLERANCE = timedelta(minutes=5)
 # The same words for a deal that does not exist and one the user may not see, so neither is told apart.
 DEAL_REFUSED = gettext_lazy("You cannot log activity on that deal.")
+PROSPECTING_WITHOUT_COMPANY = gettext_lazy("Prospecting is about a company: name it, or its decision maker.")
 
 
 def default_outcome(kind: str, occurred_at: datetime, now: datetime | None = None) -> str:
@@ -52,6 +53,12 @@ def check_activity(*, kind: str, outcome: str, occurred_at: datetime, now: datet
         _check_future(kind, outcome, occurred_at, now, errors)
     if errors:
         raise ValidationError(errors)
+
+
+def check_prospecting(*, kind: str, contact, company) -> None:
+    """Prospecting is about a company: refuse it without a company or contact (keyed by ``company``)."""
+    if kind == Kind.PROSPECTING and contact is None and company is None:
+        raise ValidationError({"company": PROSPECTING_WITHOUT_COMPANY})
 
 
 def _check_future(kind: str, outcome: str, occurred_at: datetime, now: datetime, errors: dict) -> None:
@@ -99,6 +106,7 @@ def activity_log(
     now = timezone.now()
     occurred_at = occurred_at or now
     check_activity(kind=kind, outcome=outcome, occurred_at=occurred_at, now=now)
+    check_prospecting(kind=kind, contact=contact, company=company)
     company = _links(by=by, deal=deal, contact=contact, company=company)
     created_at = created_at or now
     activity = Activity(
@@ -132,6 +140,7 @@ def activity_update(*, activity: Activity, by, **fields) -> Activity:
     for name, value in fields.items():
         setattr(activity, name, value)
     check_activity(kind=activity.kind, outcome=activity.outcome, occurred_at=activity.occurred_at)
+    check_prospecting(kind=activity.kind, contact=activity.contact, company=activity.company)
     activity.company = _links(by=by, deal=activity.deal, contact=activity.contact, company=activity.company)
     if deal_changed:
         activity.deal_stage_id = activity.deal.stage_id if activity.deal else None

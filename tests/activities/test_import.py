@@ -478,6 +478,17 @@ def test_the_contact_and_deal_must_belong_to_the_company_given(signed_in, rep, o
     ]
 
 
+def test_it_refuses_prospecting_without_a_company_or_contact(signed_in, rep, org, django_capture_on_commit_callbacks):
+    # The quick-log form's rule holds on import too: a prospecting row names who it is about.
+    text = _rows(
+        {"kind": "prospecting", "occurred_at": _days_ago(1)},
+        {"kind": "prospecting", "occurred_at": _days_ago(1), "company": "Acme Corporation"},
+        {"kind": "prospecting", "occurred_at": _days_ago(1), "contact": "ada@acme.example"},
+    )
+    job = _check(signed_in, django_capture_on_commit_callbacks, text)
+    assert _errors(job) == [(2, "company", "Prospecting is about a company: name it, or its decision maker.")]
+
+
 def test_the_import_checks_again_before_writing(signed_in, rep, org, django_capture_on_commit_callbacks):
     job = _check(
         signed_in,

@@ -117,6 +117,14 @@ def test_it_fills_the_company_from_the_contact(rep):
     assert log(rep, contact=contact).company == contact.company
 
 
+def test_it_refuses_prospecting_without_a_company_or_contact(rep):
+    with pytest.raises(ValidationError) as error:
+        log(rep, kind=Kind.PROSPECTING, outcome="")
+    assert "Prospecting is about a company" in error.value.message_dict["company"][0]
+    contact = ContactFactory(owner=rep)
+    assert log(rep, kind=Kind.PROSPECTING, outcome="", contact=contact).company == contact.company
+
+
 def test_editing_the_time_moves_the_day(rep):
     activity = log(rep)
     earlier = timezone.now() - timedelta(days=3)

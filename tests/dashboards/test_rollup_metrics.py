@@ -114,7 +114,7 @@ def test_activity_counts_minutes_and_outcome_counts_by_kind(rep, teammate):
         log(rep, "call", outcome, minutes=minutes)
     for outcome in ("sent", "replied", "bounced"):
         log(rep, "email", outcome)
-    log(rep, "prospecting", minutes=30)
+    log(rep, "prospecting", minutes=30, company=CompanyFactory())
     log(rep, "travel", minutes=45)
     log(rep, "admin", minutes=20)
     for outcome, minutes in [("positive", 30), ("neutral", 60), ("no_show", 0)]:
