@@ -27,8 +27,8 @@ document.addEventListener("securitypolicyviolation", (event) => {
 @pytest.fixture
 def demo(live_server, settings, monkeypatch):
     """The demo organisation (password "demo"), small, with its rollups built, and a Django superuser."""
-    monkeypatch.setattr("pipeline.demo.DEALS_PER_REP", 3)
-    monkeypatch.setattr("activities.demo.DAYS", 14)
+    monkeypatch.setattr("dashboards.demo.pipeline.DEALS_PER_REP", 3)
+    monkeypatch.setattr("dashboards.demo.activities.DAYS", 14)
     # seed_demo refuses to run with DEBUG off, and pytest-django turns DEBUG off.
     settings.DEBUG = True
     try:

@@ -14,8 +14,8 @@ BAD_CREDENTIALS = "Please enter a correct username and password. Note that both 
 def demo(live_server, settings, monkeypatch):
     """The demo organisation (password "demo" for all) in the live server's database."""
     # Sign-in needs the people, not a year of deals and activity.
-    monkeypatch.setattr("pipeline.demo.DEALS_PER_REP", 3)
-    monkeypatch.setattr("activities.demo.DAYS", 7)
+    monkeypatch.setattr("dashboards.demo.pipeline.DEALS_PER_REP", 3)
+    monkeypatch.setattr("dashboards.demo.activities.DAYS", 7)
     # seed_demo refuses to run with DEBUG off, and pytest-django turns DEBUG off.
     settings.DEBUG = True
     try:
