@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from activities.models import Activity
 from pipeline.models import Deal, StageChange
-from quotas.middleware import org_time_zone
 from quotas.models import OrgSettings, Quota
+from quotas.organisation import org_time_zone
 from quotas.periods import KINDS, Period
 from salestracker.dates import EARLIEST_DAY, latest_day
 
@@ -74,8 +74,7 @@ def calendar_reset() -> None:
 
     Activities join the calendar by the day they occurred (follow-ups), never by the day they
     were logged. Their first and last moments come from the newest-first index, where
-    MIN(day) and MAX(day) read all ten million rows (1.1 s of a rebuild at 250 reps); a day
-    more each side allows for any time zone."""
+    MIN(day) and MAX(day) would read every row; a day more each side allows for any time zone."""
     moments = Activity.objects.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
     tz = zoneinfo.ZoneInfo(org_time_zone())
     # Moments far outside the window are brought near it first: converting year 9999 or year 1

@@ -38,8 +38,7 @@ def lock_everything(*, held: bool, table: Table | None = None) -> None:
         if not held:
             run("SELECT pg_advisory_xact_lock(%s, 0)", [LOCK_ALL])
         run("SET LOCAL work_mem = '128MB'", [])
-        # Compiling a statement this big (150 functions) took longer than it saved: a stage
-        # part spent 1.3 s in JIT and ran 0.8 s slower with it.
+        # Compiling a statement this big (150 functions) takes longer than it saves.
         run("SET LOCAL jit = off", [])
         for setting in table.rebuild_settings if table else ():
             run(f"SET LOCAL {setting}", [])

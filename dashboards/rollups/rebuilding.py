@@ -132,7 +132,7 @@ def _rebuild_apart(tick: Callable[[], None]) -> None:
         # wait for the calendar (an activity part starts meanwhile), a table's indexes for
         # its own parts only. The parts of the tables written in more than one come first,
         # the slowest first, then their indexes, the biggest first; the closed deals (one
-        # part, 0.6 s) last, beside the big tables' indexes.
+        # short part) last, beside the big tables' indexes.
         jobs: dict[Table | None, list[_Job]] = {None: [_Job(calendar)]}
         for table, f in _rebuild_parts():
             after = tuple(jobs[None]) if table.reads_calendar else ()
@@ -168,7 +168,10 @@ class _Job:
 def _on_rebuild_connections(jobs: list[_Job]) -> None:
     """Run ``jobs`` on this connection and one more (``REBUILD_CONNECTIONS``): as soon as it is
     done with one, each takes the first of ``jobs`` whose ``after`` jobs are done (waiting
-    while none is); the first error stops both and is raised."""
+    while none is); the first error stops both and is raised.
+
+    Not an executor whose jobs wait on their dependencies' futures: a job waiting there holds
+    its connection idle, where here the connection takes a later job that is ready."""
     pending, done, running, failed = list(jobs), set(), [0], []
     changed = threading.Condition()
 

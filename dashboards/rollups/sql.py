@@ -4,7 +4,8 @@ the two databases' dialects.
 Public: ``Filter``; ``everything()``, ``rep_chunk(rep_ids)``, ``claimed_filter(activity_keys,
 pipeline_keys, quota_ids)`` make one; ``days_between(later, earlier)`` and ``date_diff(later,
 earlier)`` are the dialects' differences; ``run(sql, params) -> int`` runs a statement; the
-table names (``ACT``, ``DEAL``, ...) and literal lists (``MEETINGS``, ``HELD``).
+table names (``ACT``, ``DEAL``, ...), literal lists (``MEETINGS``, ``HELD``) and ``BATCH``,
+the marks claimed or deleted per transaction.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ HELD = _quoted(HELD_OUTCOMES)
 def days_between(later: str, earlier: str) -> str:
     """Fractional days from ``earlier`` to ``later`` (two timestamp columns)."""
     if connection.vendor == "postgresql":
-        # In float8, as stored: EXTRACT answers numeric, whose arithmetic made summing a
-        # rebuild's 2.8 M stays 0.4 s slower per half (the same figures to 1e-11 days).
+        # In float8, as stored: EXTRACT answers numeric, whose arithmetic is slower for the
+        # same figures (to 1e-11 days).
         return f"(EXTRACT(EPOCH FROM ({later} - {earlier}))::float8 / 86400.0)"
     return f"(julianday({later}) - julianday({earlier}))"
 

@@ -14,10 +14,9 @@ class ActivityTable(DayTable):
     key = ("rep_id", "day", "kind")
     values = ACTIVITY_DAY_VALUES
     scope = Scope.ACTIVITY
-    # Grouping the activities in the (owner, day, kind) index's order streams them; hashing 1.4 M
-    # groups of 10 M activities spilled to disk (250 reps x 3 years: 8.1 -> 6.2 s). Unlike the
-    # stage rollup's, this statement is small and runs its few expressions on 5 M rows a part:
-    # compiled (JIT), a part took 2.55 s instead of 2.8.
+    # Grouped in the (owner, day, kind) index's order, the activities stream, where hashing their
+    # groups spilled to disk; and this small statement's few expressions over millions of rows
+    # are worth compiling (JIT), unlike the stage rollup's. Figures: bench/RESULTS.md.
     rebuild_settings = ("enable_hashagg = off", "jit = on")
 
     def select(self, f):
@@ -39,16 +38,16 @@ class ActivityTable(DayTable):
             GROUP BY a.owner_id, a.created_day, a.kind"""
         if connection.vendor == "postgresql":
             # Joined to the day's figures on the key, not merged with them by a second GROUP BY:
-            # a rebuild's 1.4 M day rows then stream out of the (owner, day, kind) index once
-            # instead of being hashed again, which spilled (250 reps x 3 years: 11.8 -> 6.2 s).
+            # a rebuild's day rows then stream out of the (owner, day, kind) index once instead
+            # of being hashed again, which spilled.
             sql = f"""
                 SELECT COALESCE(d.rep_id, b.rep_id), COALESCE(d.day, b.day), COALESCE(d.kind, b.kind),
                     COALESCE(d.n, 0), COALESCE(d.m, 0), COALESCE(b.n, 0), COALESCE(d.c, 0), COALESCE(d.r, 0),
                     COALESCE(d.h, 0), COALESCE(d.p, 0)
                 FROM ({days}) d FULL JOIN ({booked}) b ON b.rep_id = d.rep_id AND b.day = d.day AND b.kind = d.kind"""
         else:
-            # SQLite runs a FULL JOIN of two subqueries as nested loops (a rebuild at 20 reps:
-            # 1.2 -> 6.4 s): there the two are merged by a second GROUP BY.
+            # SQLite runs a FULL JOIN of two subqueries as nested loops: there the two are merged
+            # by a second GROUP BY.
             sql = f"""
                 SELECT rep_id, day, kind, SUM(n), SUM(m), SUM(b), SUM(c), SUM(r), SUM(h), SUM(p) FROM (
                     SELECT rep_id, day, kind, n, m, 0 AS b, c, r, h, p FROM ({days})

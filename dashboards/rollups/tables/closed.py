@@ -3,7 +3,7 @@
 from django.db import connection
 
 from pipeline.models import StageKind
-from quotas.middleware import org_time_zone
+from quotas.organisation import org_time_zone
 
 from ...models import CLOSED_DAY_SPLITS, CLOSED_DAY_VALUES, ClosedDay, Scope
 from ..sql import COMPANY, DEAL, STAGE, date_diff
@@ -15,8 +15,7 @@ class ClosedTable(DayTable):
     key = ("rep_id", "day", *CLOSED_DAY_SPLITS)
     values = CLOSED_DAY_VALUES
     scope = Scope.PIPELINE
-    # Every closed deal's company hashed (30 k rows) instead of looked up one by one by index
-    # (177 k lookups at 250 reps x 3 years: 0.75 -> 0.57 s).
+    # Every closed deal's company hashed instead of looked up one by one by index.
     rebuild_settings = ("enable_nestloop = off",)
 
     def select(self, f):

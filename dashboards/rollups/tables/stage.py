@@ -23,12 +23,10 @@ class StageTable(Table):
     reads_calendar = True
     key = ("rep_id", "period_kind", "period_start", "stage_id")
     values = STAGE_ROLLUP_VALUES
-    # Less memory than the other tables' rebuilds: its groupings and sorts of 1.4 M rows a part
-    # ran faster in batches that fit the CPU's cache, spilling to files the page cache holds,
-    # than in one big table each (a part at 250 reps x 3 years: 6.7 s with 128 MB, 6.4 with 32).
-    # And hash joins: misjudging how many history rows a filter keeps, PostgreSQL sorted 1.1 M
-    # of them by day to merge them with the calendar, where hashing the calendar's 5,900 rows
-    # streams them (a part: 6.2 -> 5.5 s).
+    # Less memory than the other tables' rebuilds: its groupings and sorts run faster in batches
+    # that fit the CPU's cache, spilling to files the page cache holds, than in one big table
+    # each. And hash joins: misjudging how many history rows a filter keeps, PostgreSQL sorted
+    # them by day to merge them with the calendar, where hashing the small calendar streams them.
     rebuild_settings = ("work_mem = '32MB'", "enable_mergejoin = off")
 
     def select(self, f):
@@ -69,9 +67,8 @@ def _span(f: Filter) -> str | None:
     """``BETWEEN`` the first and last day of the filter's periods, on PostgreSQL when it names
     some: a refresh then reads only what its periods need (``_history``, ``_followups``). The
     days are literals: with the bounds as subqueries PostgreSQL guessed one follow-up row
-    where a rep had thousands, and read them once per calendar day (1.2 s instead of 40 ms).
-    PostgreSQL only: SQLite plans these subqueries badly (a 100-write refresh took 2.6 s
-    instead of 0.7)."""
+    where a rep had thousands, and read them once per calendar day. PostgreSQL only: SQLite
+    plans these subqueries badly."""
     if connection.vendor != "postgresql" or not f.span:
         return None
     return "BETWEEN DATE '{}' AND DATE '{}'".format(*(day.isoformat() for day in f.span))
@@ -82,16 +79,15 @@ def _calendar(f: Filter) -> tuple[str, str]:
     if connection.vendor == "postgresql":
         # The calendar rows of the periods to recompute, hashed once: joined first, they
         # keep PostgreSQL from probing the calendar for every history row. The period kind
-        # compares bytewise ("C"): sorting 1.4 M stays by it with the database's locale cost
-        # a rebuild's stage half 0.3 s.
+        # compares bytewise ("C"), as the database's locale costs a string collation per
+        # comparison when the stays are sorted by it.
         cal_cte = (
             'cal AS MATERIALIZED (SELECT c.day AS day, c.period_kind COLLATE "C" AS period_kind,'
             f" c.period_start AS period_start FROM {CAL} c WHERE {f.calendar}),"
         )
         return cal_cte, "cal"
     # SQLite joins the calendar table itself, through its (day, period) index: a
-    # materialised copy has no index, and it scanned the copy once per history row
-    # (a deal move's refresh took 270 ms instead of 40 at 20 reps).
+    # materialised copy has no index, and it scanned the copy once per history row.
     return "", CAL
 
 
@@ -99,8 +95,8 @@ def _median() -> tuple[str, str, str]:
     """The CTE that ranks the stays (or none), the stays' source, and the median's expression."""
     if connection.vendor == "postgresql":
         # The median as an ordered-set aggregate: each group's stays sorted on their own, where
-        # two window functions sorted every stay of every period (the rebuild's stays 9.5 -> 5.7 s
-        # at 250 reps). The same value: the mean of the two middle stays for an even count.
+        # two window functions sorted every stay of every period. The same value: the mean of the
+        # two middle stays for an even count.
         return "", "stays", "percentile_cont(0.5) WITHIN GROUP (ORDER BY days)"
     # SQLite has no percentile_cont: the middle one or two stays by their rank, averaged.
     ranked = """,
