@@ -87,7 +87,7 @@ class PeriodDay(models.Model):
 
 
 # Each dashboard table's value columns, named once: the tables' covering indexes and the
-# rollup engine's statements (``rollups.py``) both use them.
+# rollup engine's statements (``rollups/tables/``) both use them.
 ACTIVITY_DAY_VALUES = ("count", "minutes", "booked", "connected", "replied", "held", "positive")
 CLOSED_DAY_SPLITS = ("won", "lead_source_id", "territory_id", "segment", "deal_type", "competitor_id")
 CLOSED_DAY_VALUES = ("deals", "amount", "units", "cycle_days")
