@@ -31,7 +31,6 @@ whatever the number of rows.
 """
 
 import csv
-import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -45,8 +44,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from pipeline.importers import RowError, _cell, _delimiter, _key, _lookup_in, _normalise_header
 from pipeline.models import Company, Contact, Deal, LeadSource
+from salestracker import csvimport
+from salestracker.csvimport import RowError
 from salestracker.dates import validate_in_window
 
 from .models import OUTCOMES_BY_KIND, Activity, ActivityImport, ImportStatus, Kind, Outcome
@@ -75,78 +75,44 @@ class Field:
     name: str
     label: str
     required: bool = False
-    help: str = ""
     # Other header names that mean this field, for the first guess of the mapping.
     aliases: tuple[str, ...] = ()
 
+    @property
+    def help(self) -> str:
+        return FIELD_HELP.get(self.name, "")
 
+
+# One line a field, so the fields read as the table they are; what each expects is in FIELD_HELP.
 FIELDS: tuple[Field, ...] = (
-    Field(
-        "rep",
-        gettext_lazy("Rep"),
-        help=gettext_lazy(
-            "Username; empty means you. Reps import their own activities, managers those of their teams."
-        ),
-        aliases=("owner", "username", "user"),
-    ),
-    Field(
-        "kind",
-        gettext_lazy("Kind"),
-        True,
-        gettext_lazy(
-            "Code or label: call, email, meeting, demo, prospecting, follow_up (Follow-up), "
-            "internal_meeting (Internal meeting), admin, travel or training."
-        ),
-        aliases=("type", "activity", "activity_type"),
-    ),
-    Field(
-        "outcome",
-        gettext_lazy("Outcome"),
-        help=gettext_lazy(
-            "Code or label that fits the kind, e.g. connected or No answer for a call. "
-            "Empty: sent for an email, scheduled for a meeting ahead."
-        ),
-        aliases=("result",),
-    ),
-    Field(
-        "occurred_at",
-        gettext_lazy("When"),
-        True,
-        gettext_lazy("YYYY-MM-DD or YYYY-MM-DD HH:MM, local time."),
-        aliases=("when", "date", "datetime", "occurred", "time"),
-    ),
-    Field(
-        "duration_minutes",
-        gettext_lazy("Minutes"),
-        help=gettext_lazy("A whole number; empty means 0."),
-        aliases=("duration", "minutes"),
-    ),
-    Field(
-        "company",
-        gettext_lazy("Company"),
-        help=gettext_lazy("Name of a company in the address book; empty: the deal's or the contact's."),
-        aliases=("account", "company_name"),
-    ),
-    Field(
-        "contact",
-        gettext_lazy("Contact"),
-        help=gettext_lazy("Email of a contact in the address book."),
-        aliases=("contact_email", "email"),
-    ),
-    Field(
-        "deal",
-        gettext_lazy("Deal"),
-        help=gettext_lazy("Title of a deal you can see; no other deal you can see may have the same title."),
-        aliases=("deal_title", "opportunity"),
-    ),
-    Field(
-        "lead_source",
-        gettext_lazy("Lead source"),
-        help=gettext_lazy("Name of an active lead source."),
-        aliases=("source",),
-    ),
+    Field("rep", gettext_lazy("Rep"), aliases=("owner", "username", "user")),
+    Field("kind", gettext_lazy("Kind"), True, aliases=("type", "activity", "activity_type")),
+    Field("outcome", gettext_lazy("Outcome"), aliases=("result",)),
+    Field("occurred_at", gettext_lazy("When"), True, aliases=("when", "date", "datetime", "occurred", "time")),
+    Field("duration_minutes", gettext_lazy("Minutes"), aliases=("duration", "minutes")),
+    Field("company", gettext_lazy("Company"), aliases=("account", "company_name")),
+    Field("contact", gettext_lazy("Contact"), aliases=("contact_email", "email")),
+    Field("deal", gettext_lazy("Deal"), aliases=("deal_title", "opportunity")),
+    Field("lead_source", gettext_lazy("Lead source"), aliases=("source",)),
     Field("notes", gettext_lazy("Notes"), aliases=("note", "comment", "comments", "description")),
 )
+FIELD_HELP = {
+    "rep": gettext_lazy("Username; empty means you. Reps import their own activities, managers those of their teams."),
+    "kind": gettext_lazy(
+        "Code or label: call, email, meeting, demo, prospecting, follow_up (Follow-up), "
+        "internal_meeting (Internal meeting), admin, travel or training."
+    ),
+    "outcome": gettext_lazy(
+        "Code or label that fits the kind, e.g. connected or No answer for a call. "
+        "Empty: sent for an email, scheduled for a meeting ahead."
+    ),
+    "occurred_at": gettext_lazy("YYYY-MM-DD or YYYY-MM-DD HH:MM, local time."),
+    "duration_minutes": gettext_lazy("A whole number; empty means 0."),
+    "company": gettext_lazy("Name of a company in the address book; empty: the deal's or the contact's."),
+    "contact": gettext_lazy("Email of a contact in the address book."),
+    "deal": gettext_lazy("Title of a deal you can see; no other deal you can see may have the same title."),
+    "lead_source": gettext_lazy("Name of an active lead source."),
+}
 FIELD_NAMES = tuple(spec.name for spec in FIELDS)
 # The fields that name another record, looked up once per import.
 REFERENCES = ("rep", "company", "contact", "deal", "lead_source")
@@ -155,20 +121,14 @@ REFERENCES = ("rep", "company", "contact", "deal", "lead_source")
 # --- the file ----------------------------------------------------------------
 
 
-def _reader(text: str):
-    return csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-
-
 def file_problem(text: str) -> str:
     """Why this text cannot be imported at all (empty, binary, not CSV), or ""."""
-    if not text.strip():
-        return _("The file is empty.")
-    if "\x00" in text:
-        return _("This is not a CSV file: it contains binary data.")
+    if problem := csvimport.file_problem(text):
+        return problem
     try:
-        header = next(_reader(text), [])
+        header = next(csvimport.reader(text), [])
     except csv.Error as exc:
-        return _("The file could not be read as CSV: %(error)s") % {"error": exc}
+        return csvimport.unreadable(exc).message
     if not any(cell.strip() for cell in header):
         return _("The first row must name the columns.")
     return ""
@@ -176,7 +136,7 @@ def file_problem(text: str) -> str:
 
 def file_columns(text: str) -> tuple[list[str], list[str]]:
     """The names of the file's columns as its header row gives them, and the first data row (for examples)."""
-    reader = _reader(text)
+    reader = csvimport.reader(text)
     header: list[str] = []
     sample: list[str] = []
     try:
@@ -185,7 +145,7 @@ def file_columns(text: str) -> tuple[list[str], list[str]]:
     except csv.Error:
         pass  # the check reports it; the columns are what could be read
     names = [_column_name(cell, index) for index, cell in enumerate(header)]
-    return names, [_cell(sample, index) for index in range(len(names))]
+    return names, [csvimport.cell(sample, index) for index in range(len(names))]
 
 
 def _column_name(cell: str, index: int) -> str:
@@ -197,10 +157,10 @@ def guess_mapping(columns: list[str]) -> dict[str, int]:
     """Our field -> index of the file's column with the same name (or a usual other name), ignoring case."""
     by_name: dict[str, int] = {}
     for index, name in enumerate(columns):
-        by_name.setdefault(_normalise_header(name), index)
+        by_name.setdefault(csvimport.normalise_header(name), index)
     guessed = {}
     for spec in FIELDS:
-        for name in (spec.name, _normalise_header(str(spec.label)), *spec.aliases):
+        for name in (spec.name, csvimport.normalise_header(str(spec.label)), *spec.aliases):
             if name in by_name and by_name[name] not in guessed.values():
                 guessed[spec.name] = by_name[name]
                 break
@@ -282,22 +242,28 @@ class _Lookups:
     """The records the file names, fetched once for the whole file (one query per model)."""
 
     def __init__(self, user, names: dict[str, set[str]]):
-        own = _key(user.username)
-        reps = {name for name in names["rep"] if _key(name) != own}
+        own = csvimport.key(user.username)
+        reps = {name for name in names["rep"] if csvimport.key(name) != own}
         # The same rule as the activity form's rep field.
         self.reps = (
-            _lookup_in(User.objects.assignable_by(user).only("pk", "username"), "username", reps) if reps else {}
+            csvimport.lookup_in(User.objects.assignable_by(user).only("pk", "username"), "username", reps)
+            if reps
+            else {}
         )
-        self.companies = _lookup_in(Company.objects.only("pk", "name"), "name", names["company"])
-        self.contacts = _lookup_in(Contact.objects.only("pk", "email", "company_id"), "email", names["contact"])
+        self.companies = csvimport.lookup_in(Company.objects.only("pk", "name"), "name", names["company"])
+        self.contacts = csvimport.lookup_in(
+            Contact.objects.only("pk", "email", "company_id"), "email", names["contact"]
+        )
         self.deals = (
-            _lookup_in(
+            csvimport.lookup_in(
                 Deal.objects.visible_to(user).only("pk", "title", "company_id", "stage_id"), "title", names["deal"]
             )
             if names["deal"]
             else {}
         )
-        self.lead_sources = _lookup_in(LeadSource.objects.active().only("pk", "name"), "name", names["lead_source"])
+        self.lead_sources = csvimport.lookup_in(
+            LeadSource.objects.active().only("pk", "name"), "name", names["lead_source"]
+        )
 
 
 class _Checker:
@@ -309,7 +275,7 @@ class _Checker:
 
     def __init__(self, *, user, columns: list[str], mapping: dict[str, int], lookups: _Lookups, now: datetime):
         self.user, self.columns, self.lookups, self.now = user, columns, lookups, now
-        self.own_key = _key(user.username)
+        self.own_key = csvimport.key(user.username)
         self.index = {name: mapping[name] for name in FIELD_NAMES if mapping.get(name) is not None}
         # Errors name the file's column, or our field when the file has none for it.
         self.column = {name: columns[self.index[name]] if name in self.index else name for name in FIELD_NAMES}
@@ -338,41 +304,14 @@ class _Checker:
 
     def clean(self, number: int, record: list[str], result: CheckResult) -> dict | None:
         width = len(self.columns)
-        if len(record) > width and any(cell.strip() for cell in record[width:]):
-            result.add(
-                RowError(
-                    number,
-                    "",
-                    _("This row has more cells (%(cells)d) than the header has columns (%(columns)d).")
-                    % {"cells": len(record), "columns": width},
-                )
-            )
+        if len(record) > width and (error := csvimport.too_wide(number, record, width)):
+            result.add(error)
             return None
         cells = {name: self._cell(record, position) for name, position in self.index.items()}
         found: list[tuple[str, str]] = []  # (field, message)
-
-        owner = self._rep(cells.get("rep", ""), found)
-        kind = self._kind(cells.get("kind", ""), found)
-        occurred_at = self._when(cells.get("occurred_at", ""), found)
-        outcome = self._outcome(cells.get("outcome", ""), kind, found)
-        if kind and outcome is not None and occurred_at:
-            outcome = outcome or default_outcome(kind, occurred_at, self.now)
-            try:
-                check_activity(kind=kind, outcome=outcome, occurred_at=occurred_at, now=self.now)
-            except ValidationError as exc:
-                found.extend((name, message) for name, messages in exc.message_dict.items() for message in messages)
+        owner, kind, outcome, occurred_at = self._what(cells, found)
         duration = self._duration(cells.get("duration_minutes", ""), found)
-        company = self._one("company", self.lookups.companies, cells.get("company", ""), found)
-        contact = self._contact(cells.get("contact", ""), company, found)
-        if kind and not any(name in ("company", "contact") for name, _message in found):
-            try:
-                check_prospecting(kind=kind, contact=contact, company=company)
-            except ValidationError as exc:
-                found.extend((name, message) for name, messages in exc.message_dict.items() for message in messages)
-        deal = self._one("deal", self.lookups.deals, cells.get("deal", ""), found)
-        if deal is not None and company is not None and deal.company_id != company.pk:
-            found.append(("deal", _("That deal belongs to another company.")))
-        lead_source = self._one("lead_source", self.lookups.lead_sources, cells.get("lead_source", ""), found)
+        company, contact, deal, lead_source = self._records(cells, kind, found)
         if found:
             # Left to right, as the row reads in the spreadsheet.
             for name, message in sorted(found, key=lambda error: self.position.get(error[0], -1)):
@@ -398,16 +337,46 @@ class _Checker:
             result.preview.append(self._preview(number, values, owner, company, contact, deal, lead_source))
         return values
 
+    def _what(self, cells: dict[str, str], found) -> tuple:
+        """Who did what when: the rep, kind, outcome (a default where the kind has one) and time, checked
+        together by ``check_activity``."""
+        owner = self._rep(cells.get("rep", ""), found)
+        kind = self._kind(cells.get("kind", ""), found)
+        occurred_at = self._when(cells.get("occurred_at", ""), found)
+        outcome = self._outcome(cells.get("outcome", ""), kind, found)
+        if kind and outcome is not None and occurred_at:
+            outcome = outcome or default_outcome(kind, occurred_at, self.now)
+            try:
+                check_activity(kind=kind, outcome=outcome, occurred_at=occurred_at, now=self.now)
+            except ValidationError as exc:
+                found.extend((name, message) for name, messages in exc.message_dict.items() for message in messages)
+        return owner, kind, outcome, occurred_at
+
+    def _records(self, cells: dict[str, str], kind: str, found) -> tuple:
+        """The company, contact, deal and lead source the row names, each fitting the others."""
+        company = self._one("company", self.lookups.companies, cells.get("company", ""), found)
+        contact = self._contact(cells.get("contact", ""), company, found)
+        if kind and not any(name in ("company", "contact") for name, _message in found):
+            try:
+                check_prospecting(kind=kind, contact=contact, company=company)
+            except ValidationError as exc:
+                found.extend((name, message) for name, messages in exc.message_dict.items() for message in messages)
+        deal = self._one("deal", self.lookups.deals, cells.get("deal", ""), found)
+        if deal is not None and company is not None and deal.company_id != company.pk:
+            found.append(("deal", _("That deal belongs to another company.")))
+        lead_source = self._one("lead_source", self.lookups.lead_sources, cells.get("lead_source", ""), found)
+        return company, contact, deal, lead_source
+
     @staticmethod
     def _cell(record: list[str], index: int) -> str:
         text = record[index].strip() if index < len(record) else ""
         # Rarely needed, so only then: the apostrophe our exports put before formula-like text.
-        return _cell(record, index) if text.startswith("'") else text
+        return csvimport.cell(record, index) if text.startswith("'") else text
 
     def _rep(self, username: str, found) -> Model | None:
-        if not username or _key(username) == self.own_key:
+        if not username or csvimport.key(username) == self.own_key:
             return self.user
-        matches = self.lookups.reps.get(_key(username), [])
+        matches = self.lookups.reps.get(csvimport.key(username), [])
         if len(matches) == 1:
             return matches[0]
         if self.user.is_admin:
@@ -483,17 +452,16 @@ class _Checker:
         """The one record the cell names (None when it is empty); an error when none or several match."""
         if not text:
             return None
-        matches = index.get(_key(text), [])
-        if len(matches) == 1:
-            return matches[0]
         missing, many = self.messages[name]
-        found.append((name, (many if matches else missing) % {"name": text}))
-        return None
+        record, why = csvimport.one_of(index, text, missing=missing, many=many)
+        if why:
+            found.append((name, why))
+        return record
 
     def _contact(self, email: str, company, found):
         if not email:
             return None
-        matches = self.lookups.contacts.get(_key(email), [])
+        matches = self.lookups.contacts.get(csvimport.key(email), [])
         if not matches:
             found.append(("contact", _("No contact has the email %(email)s.") % {"email": email}))
             return None
@@ -533,7 +501,7 @@ class _Checker:
 
 def _data_rows(text: str) -> Iterator[tuple[int, list[str]]]:
     """(row number as a spreadsheet shows it, cells) for every row after the header that has a value."""
-    reader = _reader(text)
+    reader = csvimport.reader(text)
     next(reader, None)
     for number, record in enumerate(reader, start=2):
         if any(cell.strip() for cell in record):
@@ -568,13 +536,13 @@ def check_rows(
         for _number, record in _data_rows(text):
             result.total += 1
             for name, index in referenced.items():
-                if text_value := _cell(record, index):
+                if text_value := csvimport.cell(record, index):
                     names[name].add(text_value)
     except csv.Error as exc:
-        result.add(RowError(None, "", _("The file could not be read as CSV: %(error)s") % {"error": exc}))
+        result.add(csvimport.unreadable(exc))
         return result
     if not result.total:
-        result.add(RowError(None, "", _("The file has a header row but no data rows.")))
+        result.add(csvimport.no_data_rows())
         return result
     if on_start:
         on_start(result.total)

@@ -415,10 +415,10 @@ def test_quota_and_goal_models_refuse_dates_outside_the_window(rep, admin_user):
 
 
 def test_deal_import_reports_the_row_and_column_of_a_date_outside_the_window():
-    from pipeline import importers
+    from salestracker import csvimport
 
-    errors = importers._RowErrors(7)
-    assert importers._date({"closed_on": "9999-12-31"}, "closed_on", errors) is None
+    errors = csvimport.RowErrors(7)
+    assert csvimport.read_date({"closed_on": "9999-12-31"}, "closed_on", errors) is None
     assert [(e.row, e.column) for e in errors.found] == [(7, "closed_on")]
     assert "Enter a date between" in errors.found[0].message
 
