@@ -1,0 +1,184 @@
+"""Deals and their stage histories, following each rep's habits (conversion, speed,
+deal size; some moved backwards, some skipping a stage, some reopened after being
+lost, some left to rot). What the activity pass needs of each deal is kept as a
+``DealTrack``."""
+
+from __future__ import annotations
+
+import math
+import random
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from bench.generate_people import Habits, Organisation
+from bench.rows import DAY, BulkLoad, Progress, epoch, next_id, stamp
+
+DEAL_FIELDS = (
+    "id", "title", "company", "contact", "owner", "pipeline", "stage", "amount", "units", "deal_type",
+    "lead_source", "expected_close_date", "closed_on", "lost_reason", "competitor", "stage_entered_at",
+    "created_at", "updated_at",
+)  # fmt: skip
+CHANGE_FIELDS = ("deal", "from_stage", "to_stage", "changed_at", "from_entered_at", "day", "changed_by", "owner")
+
+
+@dataclass
+class DealTrack:
+    """What the activity pass needs of one deal: when it was open and the stage at each moment."""
+
+    id: int
+    company_id: int
+    contact_id: int | None
+    start: float
+    end: float
+    times: list[float] = field(default_factory=list)
+    stages: list[int] = field(default_factory=list)
+
+    def stage_at(self, moment: float) -> int:
+        index = bisect_right(self.times, moment) - 1
+        return self.stages[max(index, 0)]
+
+
+@dataclass
+class _Rows:
+    """The deal and stage-change rows built so far, and the next deal id."""
+
+    next_id: int
+    tz: str
+    deals: list[tuple] = field(default_factory=list)
+    changes: list[tuple] = field(default_factory=list)
+
+
+def write_deals(
+    *,
+    writer,
+    organisation: Organisation,
+    habits: dict,
+    book: dict,
+    days: list[date],
+    end: date,
+    seed: int,
+    stream,
+    quiet: bool,
+) -> tuple[dict[int, list[DealTrack]], dict]:
+    """Every rep's deals with their histories; returns each rep's tracks (in order of creation) and the counts."""
+    from django.db import connection, transaction
+
+    from pipeline.models import Deal, StageChange
+
+    rows = _Rows(next_id=next_id(Deal), tz=writer.tz)
+    tracks: dict[int, list[DealTrack]] = {}
+    end_moment = epoch(end) + 18 * 3600
+    stage_sets = _stage_sets(organisation.pipelines)
+    progress = Progress("deals (reps done)", len(organisation.reps), stream=stream, quiet=quiet)
+    for index, rep in enumerate(organisation.reps):
+        deal_rng = random.Random(seed * 7_000_003 + index)
+        _segment, h = habits[rep.pk]
+        mine = tracks.setdefault(rep.pk, [])
+        for day in days:
+            if day < h.hired or deal_rng.random() >= h.deals_per_day:
+                continue
+            mine.append(_one_deal(deal_rng, rep, day, h, book[rep.pk], stage_sets, organisation, end_moment, rows))
+        progress.update(1)
+    progress.close()
+    load = BulkLoad(connection, [Deal._meta.db_table, StageChange._meta.db_table], enabled=len(rows.changes) > 200_000)
+    with transaction.atomic(), load:
+        for begin in range(0, len(rows.deals), 50_000):
+            writer.write(Deal, DEAL_FIELDS, rows.deals[begin : begin + 50_000])
+        for begin in range(0, len(rows.changes), 100_000):
+            writer.write(StageChange, CHANGE_FIELDS, rows.changes[begin : begin + 100_000])
+        writer.reset_sequences([Deal])
+        load.restore(None if quiet else stream)
+    return tracks, {"deals": len(rows.deals), "stage_changes": len(rows.changes)}
+
+
+def _stage_sets(pipelines: dict) -> dict:
+    """Per pipeline: its open stages in order, its won stage, its lost stage and the pipeline."""
+    return {
+        name: (
+            [s for s in stages if s.kind == "open"],
+            next(s for s in stages if s.kind == "won"),
+            next(s for s in stages if s.kind == "lost"),
+            pipeline,
+        )
+        for name, (pipeline, stages) in pipelines.items()
+    }
+
+
+def _one_deal(deal_rng, rep, day, h: Habits, book, stage_sets, organisation, end_moment, rows: _Rows) -> DealTrack:
+    """One deal created on ``day``: its stage changes and its own row appended to ``rows``."""
+    deal_id = rows.next_id
+    kind_pick = deal_rng.random()
+    deal_type = "new_business" if kind_pick < 0.7 else "expansion" if kind_pick < 0.9 else "renewal"
+    opens, won, lost, pipeline = stage_sets["Renewals" if deal_type == "renewal" else "New business"]
+    contact, company = book[deal_rng.randrange(len(book))]
+    created = epoch(day) + (8 + deal_rng.random() * 10) * 3600
+    history = _simulate(deal_rng, h, opens, won, lost, created, end_moment)
+    track = DealTrack(deal_id, company, contact, created, history[-1][0] if history[-1][1].is_closed else 1e12)
+    tz = rows.tz
+    previous, entered = None, created
+    for moment, stage in history:
+        rows.changes.append(
+            (deal_id, previous.pk if previous else None, stage.pk, stamp(moment, tz),
+             stamp(entered, tz) if previous else None,
+             datetime.fromtimestamp(moment, UTC).date().isoformat(), rep.pk, rep.pk)
+        )  # fmt: skip
+        track.times.append(moment)
+        track.stages.append(stage.pk)
+        previous, entered = stage, moment
+    final_at, final = history[-1]
+    closed_on = datetime.fromtimestamp(final_at, UTC).date().isoformat() if final.is_closed else None
+    amount = h.deal_size * math.exp(deal_rng.gauss(0, 0.5)) * (0.5 if deal_type == "expansion" else 1)
+    is_lost = final.kind == "lost"
+    sources, reasons, competitors = organisation.sources, organisation.reasons, organisation.competitors
+    rows.deals.append(
+        (deal_id, f"{'Renewal' if deal_type == 'renewal' else 'Deal'} {deal_id}", company, contact, rep.pk,
+         pipeline.pk, final.pk, f"{amount:.2f}", deal_rng.randint(1, 50), deal_type,
+         sources[deal_rng.randrange(len(sources))].pk,
+         (datetime.fromtimestamp(created, UTC).date() + timedelta(days=60)).isoformat(), closed_on,
+         reasons[deal_rng.randrange(len(reasons))].pk if is_lost else None,
+         competitors[deal_rng.randrange(len(competitors))].pk if is_lost and deal_rng.random() < 0.4 else None,
+         stamp(final_at, tz), stamp(created, tz), stamp(final_at, tz))
+    )  # fmt: skip
+    rows.next_id += 1
+    return track
+
+
+def _simulate(rng: random.Random, h: Habits, opens, won, lost, created: float, end: float) -> list[tuple]:
+    """A deal's stage history as (moment, stage), first row its creation stage.
+
+    Each stay lasts an exponential time around the rep's speed (one deal in
+    twenty is left to rot far longer); at its end the deal advances (one move
+    in twelve skips a stage), moves back one stage (one in twelve), or is lost
+    (at the rep's rate, higher early in the funnel). One lost deal in twenty-five
+    is reopened later. A deal whose next move would fall after ``end`` stays open.
+    """
+    history = [(created, opens[0])]
+    moment, position = created, 0
+    for _step in range(40):
+        dwell = rng.expovariate(1 / h.stage_days) + 0.05
+        if rng.random() < 0.05:
+            dwell *= 8
+        moment += dwell * DAY
+        if moment > end:
+            return history
+        roll = rng.random()
+        lose = h.lose * (1.4 if position == 0 else 1.0)
+        if roll < lose:
+            history.append((moment, lost))
+            if rng.random() < 0.04:
+                moment += rng.expovariate(1 / 30) * DAY
+                if moment > end:
+                    return history
+                history.append((moment, opens[position]))
+                continue
+            return history
+        if roll < lose + 0.08 and position > 0:
+            position -= 1
+        else:
+            position += 2 if rng.random() < 0.08 and position + 2 < len(opens) else 1
+            if position >= len(opens):
+                history.append((moment, won))
+                return history
+        history.append((moment, opens[position]))
+    return history
