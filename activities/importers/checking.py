@@ -1,47 +1,16 @@
-"""CSV import of activities, for teams moving from spreadsheets: upload, map the
-columns, check every row, confirm, then write all of them or none.
-
-The work runs in Celery tasks (``tasks.py``) on an ``ActivityImport`` row that
-holds the file's text, so a worker on another machine reads exactly what was
-uploaded:
-
-1. ``import_create`` keeps the text (UPLOADED);
-2. ``import_map`` saves which column of the file feeds each of our fields
-   (VALIDATING); ``import_validate`` checks every row, writes none, and stores
-   every error or a preview (INVALID or READY);
-3. ``import_confirm`` (IMPORTING); ``import_run`` checks every row again, since
-   the data may have changed, and writes them all in one transaction (DONE).
-
-Progress: while checking, ``processed_rows`` is set every 2,000 rows by a plain
-UPDATE that commits at once, so the page sees it move. While writing it cannot
-be: the rows and the DONE status go into one transaction, which is what makes
-the import all-or-nothing and safe to run twice, and nothing in it is visible
-before it commits (a second connection reporting progress would not help
-either: SQLite lets only one connection write at a time). So the page shows an
-indeterminate "Importing" bar for that step, which ``bulk_create`` keeps to
-seconds for 100,000 rows.
-
-The rules are those of ``services.activity_log`` (``check_activity`` for kind,
-outcome and time; ``check_prospecting``: prospecting names a company or contact;
-a deal the importer can see; contact and deal of the company given) and rows are
-built as it builds them, but written with ``bulk_create``: a few INSERTs per
-thousands of rows rather than several statements per row. Names are looked up
-once per import: one query per referenced model (per 5,000 distinct names),
-whatever the number of rows.
-"""
+"""Checking every row of an activity import against the rules of ``services.activity_log``, with the
+names the file refers to looked up once; the checked rows go to the writer in batches."""
 
 import csv
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from pipeline.models import Company, Contact, Deal, LeadSource
@@ -49,11 +18,10 @@ from salestracker import csvimport
 from salestracker.csvimport import RowError
 from salestracker.dates import validate_in_window
 
-from .models import OUTCOMES_BY_KIND, Activity, ActivityImport, ImportStatus, Kind, Outcome
-from .services import check_activity, check_prospecting, default_outcome
-from .signals import activities_created
+from ..models import OUTCOMES_BY_KIND, ActivityImport, Kind, Outcome
+from ..services import check_activity, check_prospecting, default_outcome
+from .fields import FIELD_NAMES, REFERENCES, file_columns, file_problem
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
 PREVIEW_ROWS = 20
 # How often the check reports how far it got (one UPDATE each time).
 PROGRESS_EVERY = 2_000
@@ -61,134 +29,9 @@ BATCH_SIZE = 5_000
 # Errors kept for the page and the download: a file with a wrong column mapped
 # has one on every row; beyond this many the rest are only counted.
 MAX_ERRORS = 100_000
-SHOWN_ERRORS = 500
 NOTES_PREVIEW_CHARS = 80
 
-# An import can be (re)mapped until it is being checked or written.
-MAPPABLE = (ImportStatus.UPLOADED, ImportStatus.INVALID, ImportStatus.READY, ImportStatus.FAILED)
-
 WHEN_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    label: str
-    required: bool = False
-    # Other header names that mean this field, for the first guess of the mapping.
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def help(self) -> str:
-        return FIELD_HELP.get(self.name, "")
-
-
-# One line a field, so the fields read as the table they are; what each expects is in FIELD_HELP.
-FIELDS: tuple[Field, ...] = (
-    Field("rep", gettext_lazy("Rep"), aliases=("owner", "username", "user")),
-    Field("kind", gettext_lazy("Kind"), True, aliases=("type", "activity", "activity_type")),
-    Field("outcome", gettext_lazy("Outcome"), aliases=("result",)),
-    Field("occurred_at", gettext_lazy("When"), True, aliases=("when", "date", "datetime", "occurred", "time")),
-    Field("duration_minutes", gettext_lazy("Minutes"), aliases=("duration", "minutes")),
-    Field("company", gettext_lazy("Company"), aliases=("account", "company_name")),
-    Field("contact", gettext_lazy("Contact"), aliases=("contact_email", "email")),
-    Field("deal", gettext_lazy("Deal"), aliases=("deal_title", "opportunity")),
-    Field("lead_source", gettext_lazy("Lead source"), aliases=("source",)),
-    Field("notes", gettext_lazy("Notes"), aliases=("note", "comment", "comments", "description")),
-)
-FIELD_HELP = {
-    "rep": gettext_lazy("Username; empty means you. Reps import their own activities, managers those of their teams."),
-    "kind": gettext_lazy(
-        "Code or label: call, email, meeting, demo, prospecting, follow_up (Follow-up), "
-        "internal_meeting (Internal meeting), admin, travel or training."
-    ),
-    "outcome": gettext_lazy(
-        "Code or label that fits the kind, e.g. connected or No answer for a call. "
-        "Empty: sent for an email, scheduled for a meeting ahead."
-    ),
-    "occurred_at": gettext_lazy("YYYY-MM-DD or YYYY-MM-DD HH:MM, local time."),
-    "duration_minutes": gettext_lazy("A whole number; empty means 0."),
-    "company": gettext_lazy("Name of a company in the address book; empty: the deal's or the contact's."),
-    "contact": gettext_lazy("Email of a contact in the address book."),
-    "deal": gettext_lazy("Title of a deal you can see; no other deal you can see may have the same title."),
-    "lead_source": gettext_lazy("Name of an active lead source."),
-}
-FIELD_NAMES = tuple(spec.name for spec in FIELDS)
-# The fields that name another record, looked up once per import.
-REFERENCES = ("rep", "company", "contact", "deal", "lead_source")
-
-
-# --- the file ----------------------------------------------------------------
-
-
-def file_problem(text: str) -> str:
-    """Why this text cannot be imported at all (empty, binary, not CSV), or ""."""
-    if problem := csvimport.file_problem(text):
-        return problem
-    try:
-        header = next(csvimport.reader(text), [])
-    except csv.Error as exc:
-        return csvimport.unreadable(exc).message
-    if not any(cell.strip() for cell in header):
-        return _("The first row must name the columns.")
-    return ""
-
-
-def file_columns(text: str) -> tuple[list[str], list[str]]:
-    """The names of the file's columns as its header row gives them, and the first data row (for examples)."""
-    reader = csvimport.reader(text)
-    header: list[str] = []
-    sample: list[str] = []
-    try:
-        header = next(reader, [])
-        sample = next((record for record in reader if any(cell.strip() for cell in record)), [])
-    except csv.Error:
-        pass  # the check reports it; the columns are what could be read
-    names = [_column_name(cell, index) for index, cell in enumerate(header)]
-    return names, [csvimport.cell(sample, index) for index in range(len(names))]
-
-
-def _column_name(cell: str, index: int) -> str:
-    name = cell.strip().lstrip("\ufeff").strip()
-    return name or _("column %(number)d") % {"number": index + 1}
-
-
-def guess_mapping(columns: list[str]) -> dict[str, int]:
-    """Our field -> index of the file's column with the same name (or a usual other name), ignoring case."""
-    by_name: dict[str, int] = {}
-    for index, name in enumerate(columns):
-        by_name.setdefault(csvimport.normalise_header(name), index)
-    guessed = {}
-    for spec in FIELDS:
-        for name in (spec.name, csvimport.normalise_header(str(spec.label)), *spec.aliases):
-            if name in by_name and by_name[name] not in guessed.values():
-                guessed[spec.name] = by_name[name]
-                break
-    return guessed
-
-
-def template_rows(today: date | None = None) -> tuple[list[str], list[list[str]]]:
-    """The header and two example rows of the downloadable template: a call last week, a meeting next week."""
-    today = today or timezone.localdate()
-    last_week, next_week = today - timedelta(days=7), today + timedelta(days=7)
-    return list(FIELD_NAMES), [
-        ["", "call", "no_answer", f"{last_week:%Y-%m-%d}", "2", "Acme Corporation", "", "", "", "Left a voicemail"],
-        [
-            "",
-            "Meeting",
-            "Scheduled",
-            f"{next_week:%Y-%m-%d} 14:30",
-            "45",
-            "Acme Corporation",
-            "ada@acme.example",
-            "Acme - 50 seats",
-            "Referral",
-            "Reporting walkthrough with the operations team",
-        ],
-    ]
-
-
-# --- checking every row ---------------------------------------------------------
 
 
 @dataclass
@@ -561,150 +404,3 @@ def check_rows(
     if on_rows and batch and not result.error_count:
         on_rows(batch)
     return result
-
-
-# --- the steps, as services ---------------------------------------------------------
-
-
-def import_create(*, by, file_name: str, content: str) -> ActivityImport:
-    """Keep an uploaded file's text for the columns to be chosen."""
-    return ActivityImport.objects.create(
-        created_by=by, file_name=file_name[:255], content=content, status=ImportStatus.UPLOADED
-    )
-
-
-def import_map(*, job: ActivityImport, mapping: dict[str, int | None]) -> bool:
-    """Save the column mapping and mark the import for checking; False when it is being checked or written.
-
-    One conditional UPDATE, so two submissions at once start one check. The
-    caller enqueues ``validate_import`` once this commits.
-    """
-    mapping = {name: mapping.get(name) for name in FIELD_NAMES}
-    return bool(
-        ActivityImport.objects.filter(pk=job.pk, status__in=MAPPABLE).update(
-            mapping=mapping,
-            status=ImportStatus.VALIDATING,
-            total_rows=0,
-            processed_rows=0,
-            imported_rows=0,
-            errors=[],
-            preview=[],
-            finished_at=None,
-        )
-    )
-
-
-def import_confirm(*, job: ActivityImport) -> bool:
-    """Mark a checked import for writing; False unless it was READY (a double click confirms once).
-
-    The caller enqueues ``run_import`` once this commits.
-    """
-    return bool(
-        ActivityImport.objects.filter(pk=job.pk, status=ImportStatus.READY).update(
-            status=ImportStatus.IMPORTING, processed_rows=0
-        )
-    )
-
-
-def import_validate(*, import_id: int) -> str:
-    """Check every row of an import and store the errors or a preview; returns the new status.
-
-    Only an import still VALIDATING is checked, so a task delivered twice does
-    the work once more at worst and never overwrites a later state.
-    """
-    job = ActivityImport.objects.select_related("created_by").filter(pk=import_id).first()
-    if job is None or job.status != ImportStatus.VALIDATING:
-        return job.status if job else ""
-    pending = ActivityImport.objects.filter(pk=job.pk, status=ImportStatus.VALIDATING)
-    now = timezone.now()
-    # Each of these UPDATEs commits on its own (the task runs outside a transaction), so the page sees them.
-    result = check_rows(
-        job,
-        now=now,
-        on_start=lambda total: pending.update(total_rows=total, processed_rows=0),
-        on_progress=lambda done: pending.update(processed_rows=done),
-    )
-    status = ImportStatus.READY if result.ok else ImportStatus.INVALID
-    pending.update(
-        status=status,
-        total_rows=result.total,
-        processed_rows=result.total,
-        errors=result.stored_errors(),
-        preview=result.preview if result.ok else [],
-        finished_at=None if result.ok else timezone.now(),
-    )
-    return status
-
-
-class _RowsRefused(Exception):
-    def __init__(self, result: CheckResult):
-        super().__init__(f"{result.error_count} row errors")
-        self.result = result
-
-
-def import_run(*, import_id: int) -> int:
-    """Write every row of a confirmed import in one transaction; returns how many were imported.
-
-    The rows are checked again first (a deal may have moved to another rep since
-    the preview). The import's row stays locked until the transaction ends and
-    the rows and the DONE status commit together, so a second run (a duplicate
-    delivery) waits, then finds it DONE and writes nothing; and a worker that
-    dies halfway leaves nothing behind, the import still IMPORTING, for the
-    redelivered task to do again.
-    """
-    try:
-        with transaction.atomic():
-            job = ActivityImport.objects.select_for_update().filter(pk=import_id).first()
-            if job is None or job.status != ImportStatus.IMPORTING:
-                return 0
-            now = timezone.now()
-            created_day = timezone.localdate(now)
-
-            def write(rows: list[dict]) -> None:
-                written = Activity.objects.bulk_create(
-                    [Activity(**values, created_at=now, created_day=created_day) for values in rows],
-                    batch_size=BATCH_SIZE,
-                )
-                activities_created.send(sender=Activity, activities=written)
-
-            try:
-                with transaction.atomic():  # a savepoint: the rows written so far go if a later one fails
-                    result = check_rows(job, now=now, on_rows=write)
-                    if not result.ok:
-                        raise _RowsRefused(result)
-            except _RowsRefused as refused:
-                _finish(job, ImportStatus.INVALID, refused.result)
-                return 0
-            job.imported_rows = result.total
-            _finish(job, ImportStatus.DONE, result)
-    except IntegrityError:
-        # A record the rows refer to was deleted while they were written: the
-        # database refused the commit, so nothing was written.
-        result = CheckResult()
-        result.add(
-            RowError(
-                None,
-                "",
-                _("A record this file refers to was removed while importing. Nothing was imported; check it again."),
-            )
-        )
-        job = ActivityImport.objects.get(pk=import_id)
-        _finish(job, ImportStatus.INVALID, result)
-        return 0
-    return job.imported_rows
-
-
-def _finish(job: ActivityImport, status: str, result: CheckResult) -> None:
-    job.status = status
-    job.total_rows = job.processed_rows = result.total
-    job.errors = result.stored_errors()
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "total_rows", "processed_rows", "imported_rows", "errors", "finished_at"])
-
-
-def import_fail(*, import_id: int) -> None:
-    """Mark an import whose task gave up (an unexpected error, retries used up) as failed, so the page stops
-    waiting; its columns can be chosen again to retry."""
-    ActivityImport.objects.filter(pk=import_id, status__in=(ImportStatus.VALIDATING, ImportStatus.IMPORTING)).update(
-        status=ImportStatus.FAILED, finished_at=timezone.now()
-    )
