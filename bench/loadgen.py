@@ -130,6 +130,20 @@ class Result:
         rank = max(int(-(-share * len(ordered) // 1)), 1)  # ceil(share * n), at least 1
         return ordered[min(rank, len(ordered)) - 1] * 1000
 
+    def record(self, method: str, path: str, status: int, elapsed: float, expect: tuple[int, ...]) -> None:
+        """One answer; a status outside ``expect`` is an error. Call under the run's lock."""
+        self.latencies.append(elapsed)
+        self.statuses[status] += 1
+        if status not in expect:
+            self.errors += 1
+            self.first_error = self.first_error or f"{method} {path}: HTTP {status}"
+
+    def record_failure(self, method: str, path: str, error: OSError) -> None:
+        """A request that got no answer (a network error). Call under the run's lock."""
+        self.exceptions += 1
+        self.errors += 1
+        self.first_error = self.first_error or f"{method} {path}: {error!r}"
+
     def summary(self) -> dict:
         return {
             "clients": self.clients,
@@ -184,12 +198,7 @@ def run(
     ready = threading.Barrier(len(sessions) + 1, action=start_clock)
 
     def client(session: Session, pauses: random.Random) -> None:
-        for number in range(warmup):
-            method, path, form, headers = step(session, -1 - number)
-            try:
-                session.request(method, path, form=form, headers=headers)
-            except OSError:
-                session.close()
+        _warm_up(session, step, warmup)
         ready.wait()
         count = 0
         while time.perf_counter() < clock[1] and (max_requests is None or count < max_requests):
@@ -200,16 +209,10 @@ def run(
             except OSError as error:
                 session.close()
                 with lock:
-                    result.exceptions += 1
-                    result.errors += 1
-                    result.first_error = result.first_error or f"{method} {path}: {error!r}"
+                    result.record_failure(method, path, error)
                 continue
             with lock:
-                result.latencies.append(elapsed)
-                result.statuses[status] += 1
-                if status not in expect:
-                    result.errors += 1
-                    result.first_error = result.first_error or f"{method} {path}: HTTP {status}"
+                result.record(method, path, status, elapsed, expect)
             if think > 0:
                 time.sleep(min(think * pauses.uniform(0.5, 1.5), max(clock[1] - time.perf_counter(), 0.0)))
 
@@ -224,6 +227,16 @@ def run(
         thread.join(seconds + 120)
     result.seconds = time.perf_counter() - clock[0]
     return result
+
+
+def _warm_up(session: Session, step: Callable[[Session, int], Step], warmup: int) -> None:
+    """``warmup`` unmeasured requests (numbered -1, -2, ...)."""
+    for number in range(warmup):
+        method, path, form, headers = step(session, -1 - number)
+        try:
+            session.request(method, path, form=form, headers=headers)
+        except OSError:
+            session.close()
 
 
 def get(path: str) -> Callable[[Session, int], Step]:
