@@ -4,7 +4,9 @@ meetings, how much time goes to non-selling work), linked to the rep's
 companies, contacts and open deals.
 
 Written with one bulk insert (tens of thousands of rows): every row is built
-to satisfy the same rules ``services.activity_log`` enforces.
+to satisfy the same rules ``services.activity_log`` enforces. The bench's
+generator (``bench/generate_activity.py``) writes its activity as plain tuples
+with habits of another shape, for ten million rows; the two share no logic.
 """
 
 import random
@@ -79,28 +81,46 @@ def _stage_at(history: list[tuple], moment) -> int | None:
 
 
 def _one_day(*, owner, day, today, habits, contacts, deals, history, tz, rng):
+    """One rep's activity on ``day``: the selling and non-selling work of a past day, and
+    on any day perhaps a meeting or demo (booked ahead; on a future day, still scheduled)."""
     calls, connect, emails, reply, meetings_week, positive, non_selling = habits
-    now = timezone.now()
-    future = day > today
+    rows = _DayRows(owner=owner, day=day, today=today, contacts=contacts, deals=deals, history=history, tz=tz, rng=rng)
+    out = []
+    if day <= today:
+        out += _selling(rows, rng, calls=calls, connect=connect, emails=emails, reply=reply)
+        out += _non_selling(rows, rng, minutes=non_selling)
+    if rng.random() < meetings_week / 5:
+        out.append(_meeting(rows, rng, positive=positive))
+    return out
 
-    def row(kind, outcome, minutes, booked=None, link=True):
-        at = _at(day, tz, rng)
+
+class _DayRows:
+    """Builds one day's activities for one rep, linked as ``services.activity_log`` would link them."""
+
+    def __init__(self, *, owner, day, today, contacts, deals, history, tz, rng):
+        self.owner, self.day, self.today, self.tz, self.rng = owner, day, today, tz, rng
+        self.contacts, self.deals, self.history = contacts, deals, history
+        self.now = timezone.now()
+
+    def row(self, kind, outcome, minutes, booked=None, link=True) -> Activity:
+        rng, day, now = self.rng, self.day, self.now
+        at = _at(day, self.tz, rng)
         if at > now:
             # Later today: only a booked meeting may lie ahead; anything else happened earlier.
             if kind in MEETING_KINDS:
                 outcome = outcome if outcome in (Outcome.SCHEDULED, Outcome.CANCELLED) else Outcome.SCHEDULED
             else:
                 at = now - timedelta(minutes=rng.randint(1, 240))
-        contact = rng.choice(contacts) if contacts and link else None
+        contact = rng.choice(self.contacts) if self.contacts and link else None
         deal = None
         # Only deals that existed and were still open that day get the activity.
-        live = [d for d in deals if d.created_at.date() <= day <= (d.closed_on or today)] if link else []
+        live = [d for d in self.deals if d.created_at.date() <= day <= (d.closed_on or self.today)] if link else []
         if live and rng.random() < 0.3:
             deal = rng.choice(live)
             contact = None
         created = booked or at
         return Activity(
-            owner=owner,
+            owner=self.owner,
             kind=kind,
             outcome=outcome,
             occurred_at=at,
@@ -109,47 +129,53 @@ def _one_day(*, owner, day, today, habits, contacts, deals, history, tz, rng):
             contact=contact,
             company=deal.company if deal else (contact.company if contact else None),
             deal=deal,
-            deal_stage_id=(_stage_at(history.get(deal.pk, []), at) or deal.stage_id) if deal else None,
+            deal_stage_id=(_stage_at(self.history.get(deal.pk, []), at) or deal.stage_id) if deal else None,
             created_at=min(created, now),
             created_day=timezone.localdate(min(created, now)),
         )
 
+
+def _selling(rows: _DayRows, rng, *, calls, connect, emails, reply) -> list[Activity]:
     out = []
-    if not future:
-        for _ in range(max(0, round(rng.gauss(calls, calls / 4)))):
-            if rng.random() < connect:
-                out.append(row(Kind.CALL, Outcome.CONNECTED, rng.randint(3, 25)))
-            else:
-                out.append(row(Kind.CALL, rng.choice([Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.NO_ANSWER]), 1))
-        for _ in range(max(0, round(rng.gauss(emails, emails / 4)))):
-            outcome = Outcome.REPLIED if rng.random() < reply else Outcome.SENT
-            out.append(row(Kind.EMAIL, Outcome.BOUNCED if rng.random() < 0.02 else outcome, rng.randint(2, 8)))
-        if rng.random() < 0.5:
-            out.append(row(Kind.PROSPECTING, "", rng.randint(20, 60)))
-        if rng.random() < 0.4:
-            out.append(row(Kind.FOLLOW_UP, "", rng.randint(5, 20)))
-        spent = 0
-        while spent < non_selling:
-            kind = rng.choice([Kind.INTERNAL_MEETING, Kind.ADMIN, Kind.TRAVEL, Kind.TRAINING])
-            minutes = rng.choice([15, 30, 45, 60])
-            out.append(row(kind, "", minutes, link=False))
-            spent += minutes
-    if rng.random() < meetings_week / 5:
-        kind = Kind.DEMO if rng.random() < 0.35 else Kind.MEETING
-        booked = _at(day, tz, rng) - timedelta(days=rng.randint(2, 14))
-        if future:
-            outcome = Outcome.SCHEDULED
+    for _ in range(max(0, round(rng.gauss(calls, calls / 4)))):
+        if rng.random() < connect:
+            out.append(rows.row(Kind.CALL, Outcome.CONNECTED, rng.randint(3, 25)))
         else:
-            pick = rng.random()
-            if pick < 0.1:
-                outcome = Outcome.NO_SHOW
-            elif pick < 0.15:
-                outcome = Outcome.CANCELLED
-            elif day >= today - timedelta(days=2) and pick < 0.4:
-                outcome = Outcome.SCHEDULED  # happened, not yet marked: the rep's to-do
-            else:
-                outcome = (
-                    Outcome.POSITIVE if rng.random() < positive else rng.choice([Outcome.NEUTRAL, Outcome.NEGATIVE])
-                )
-        out.append(row(kind, outcome, rng.choice([30, 45, 60]), booked=booked))
+            out.append(rows.row(Kind.CALL, rng.choice([Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.NO_ANSWER]), 1))
+    for _ in range(max(0, round(rng.gauss(emails, emails / 4)))):
+        outcome = Outcome.REPLIED if rng.random() < reply else Outcome.SENT
+        out.append(rows.row(Kind.EMAIL, Outcome.BOUNCED if rng.random() < 0.02 else outcome, rng.randint(2, 8)))
+    if rng.random() < 0.5:
+        out.append(rows.row(Kind.PROSPECTING, "", rng.randint(20, 60)))
+    if rng.random() < 0.4:
+        out.append(rows.row(Kind.FOLLOW_UP, "", rng.randint(5, 20)))
     return out
+
+
+def _non_selling(rows: _DayRows, rng, *, minutes) -> list[Activity]:
+    out = []
+    spent = 0
+    while spent < minutes:
+        kind = rng.choice([Kind.INTERNAL_MEETING, Kind.ADMIN, Kind.TRAVEL, Kind.TRAINING])
+        length = rng.choice([15, 30, 45, 60])
+        out.append(rows.row(kind, "", length, link=False))
+        spent += length
+    return out
+
+
+def _meeting(rows: _DayRows, rng, *, positive) -> Activity:
+    kind = Kind.DEMO if rng.random() < 0.35 else Kind.MEETING
+    booked = _at(rows.day, rows.tz, rng) - timedelta(days=rng.randint(2, 14))
+    if rows.day > rows.today:
+        outcome = Outcome.SCHEDULED
+    else:
+        pick = rng.random()
+        if pick < 0.1:
+            outcome = Outcome.NO_SHOW
+        elif pick < 0.15:
+            outcome = Outcome.CANCELLED
+        elif rows.day >= rows.today - timedelta(days=2) and pick < 0.4:
+            outcome = Outcome.SCHEDULED  # happened, not yet marked: the rep's to-do
+        else:
+            outcome = Outcome.POSITIVE if rng.random() < positive else rng.choice([Outcome.NEUTRAL, Outcome.NEGATIVE])
+    return rows.row(kind, outcome, rng.choice([30, 45, 60]), booked=booked)

@@ -240,6 +240,23 @@ def _stage_compare(stage_figures: list[StageFigures], *, rep: User, member_ids: 
     return [StageCompare(s.stage, rep_stages.get(s.stage.pk), team_stages.get(s.stage.pk)) for s in order]
 
 
+def _stage_figures(people: list[User], *, date_range, org) -> tuple[str | None, list]:
+    """The stage rows for the range: a period's own rows when the range is one fiscal period
+    (its kind returned), otherwise weekly rows summed (kind None)."""
+    kind, period_start = stage_period(date_range.start, date_range.end, org.fiscal_year_start_month)
+    if kind:
+        return kind, stage_rows(reps=people, period_kind=kind, period_start=period_start)
+    return None, stage_rows(reps=people, start=date_range.start, end=date_range.end)
+
+
+def _quota_section(rep: User, *, org, today: date):
+    """The planner's history, the rep's rates from it, and the current quotas with their reverse funnels."""
+    planner = planner_history(rep=rep, today=today)
+    rates = rep_rates(planner=planner, org=org)
+    lines = quota_lines(rep=rep, periods=current_periods(org=org, today=today), today=today)
+    return planner, rates, with_funnels(lines=lines, rates=rates, today=today)
+
+
 def one_on_one_page(
     *, rep: User, viewer: User, date_range, today: date, now: datetime, live: OneOnOneLive | None = None
 ) -> OneOnOnePage:
@@ -249,7 +266,6 @@ def one_on_one_page(
     days in stage against the team (``stage_rows``), stale deals, goals over their last
     periods, quota and reverse funnel, and, for a manager or admin, the private notes. A fixed number
     of queries whatever the data size."""
-    # About 60 lines: the page's reads one after another, in the order the page shows them.
     org = OrgSettings.load()
     live = live or one_on_one_live(rep=rep, viewer=viewer, now=now)
     members, people = live.members, live.people
@@ -267,19 +283,11 @@ def one_on_one_page(
     rep_trend = trend(reps=[rep], unit="week", count=12, end=trend_end)
     team_trend = trend(reps=members, unit="week", count=12, end=trend_end) if members else []
 
-    kind, period_start = stage_period(date_range.start, date_range.end, org.fiscal_year_start_month)
-    if kind:
-        stage_figures = stage_rows(reps=people, period_kind=kind, period_start=period_start)
-    else:
-        stage_figures = stage_rows(reps=people, start=date_range.start, end=date_range.end)
+    kind, stage_figures = _stage_figures(people, date_range=date_range, org=org)
     stages = _stage_compare(stage_figures, rep=rep, member_ids=member_ids)
 
     goals = goal_history(rep=rep, goals=rep_goals(rep=rep), today=today)
-    planner = planner_history(rep=rep, today=today)
-    rates = rep_rates(planner=planner, org=org)
-    quotas = with_funnels(
-        lines=quota_lines(rep=rep, periods=current_periods(org=org, today=today), today=today), rates=rates, today=today
-    )
+    planner, rates, quotas = _quota_section(rep, org=org, today=today)
     return OneOnOnePage(
         rep=rep,
         date_range=date_range,

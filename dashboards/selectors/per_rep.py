@@ -303,27 +303,40 @@ def rep_rows(
 
     own_goals, team_goals = _goals_of(reps)
 
-    rows = []
-    for rep in reps:
-        figures = RepFigures(rep=rep)
-        stamps = []
-        for source in (activity.get(rep.pk), closed.get(rep.pk), pipeline.get(rep.pk)):
-            if source:
-                stamps.append(source.get("computed_at"))
-                for name, value in source.items():
-                    if name != "computed_at":
-                        setattr(figures, name, value)
-        quota = by_rep_quota.get(rep.pk)
-        if quota is not None and period is not None:
-            _set_quota(figures, quota, period, start=start, end=end, today=today)
-            done = _attainment(quota)
-            stamps.append(done.computed_at if done else None)
-        goals = (own_goals.get(rep.pk, []), team_goals.get(rep.team_id, []))
-        for column, target in _rep_goal_targets(*goals, start=start, end=end, fiscal_start=fiscal_start).items():
-            setattr(figures, f"{column}_goal", target)
-        figures.computed_at = last_refreshed(*stamps)
-        rows.append(figures)
-    return rows
+    return [
+        _rep_figures(
+            rep,
+            sources=(activity.get(rep.pk), closed.get(rep.pk), pipeline.get(rep.pk)),
+            quota=by_rep_quota.get(rep.pk),
+            period=period,
+            goals=(own_goals.get(rep.pk, []), team_goals.get(rep.team_id, [])),
+            start=start,
+            end=end,
+            today=today,
+            fiscal_start=fiscal_start,
+        )
+        for rep in reps
+    ]
+
+
+def _rep_figures(rep: User, *, sources, quota, period, goals, start, end, today, fiscal_start) -> RepFigures:
+    """One rep's row from the sums already read: activity, closed and pipeline figures, quota, goals."""
+    figures = RepFigures(rep=rep)
+    stamps = []
+    for source in sources:
+        if source:
+            stamps.append(source.get("computed_at"))
+            for name, value in source.items():
+                if name != "computed_at":
+                    setattr(figures, name, value)
+    if quota is not None and period is not None:
+        _set_quota(figures, quota, period, start=start, end=end, today=today)
+        done = _attainment(quota)
+        stamps.append(done.computed_at if done else None)
+    for column, target in _rep_goal_targets(*goals, start=start, end=end, fiscal_start=fiscal_start).items():
+        setattr(figures, f"{column}_goal", target)
+    figures.computed_at = last_refreshed(*stamps)
+    return figures
 
 
 def _goals_of(reps: list[User]) -> tuple[dict[int, list[ActivityGoal]], dict[int, list[ActivityGoal]]]:
