@@ -1,7 +1,7 @@
 """Reads for the manager's team dashboard: the page's figures (``team_figures``) and each of their
 parts, beyond the per-rep rows: sorting and leaderboards, stage flow, the revenue split, trends and
-the share of reps at quota. The one-on-one page
-compares a rep with the team through the same stage and trend reads.
+the share of reps at quota. The one-on-one page compares a rep with the team through the same
+stage and trend reads.
 
 Each function costs a fixed number of queries whatever the number of reps or
 rows: ``stage_rows`` 2, ``revenue_split`` 5, ``trend`` 2, ``quota_share_history`` 1.
@@ -36,19 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import (
-    Case,
-    CharField,
-    Count,
-    DateField,
-    Max,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
+from django.db.models import Case, CharField, Count, DateField, Max, OuterRef, Q, Subquery, Sum, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
