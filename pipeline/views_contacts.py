@@ -185,13 +185,18 @@ def company_edit(request, company_id):
 
 def _company_form(request, company: Company, title: str):
     form = CompanyForm(request.POST or None, instance=company)
+    return _record_form(request, form, title, "company", lambda company: services.company_save(company=company))
+
+
+def _record_form(request, form, title: str, name: str, save):
+    """The add or edit page of a company or contact: a valid form is saved through ``save`` (its service)
+    and leads to the record's page; cancel goes back there, or to the list for a new one."""
+    record = form.instance
     if request.method == "POST" and form.is_valid():
-        company = services.company_save(company=form.save(commit=False))
-        messages.success(request, _("Saved %(name)s.") % {"name": company})
-        return submissions.record(request, redirect("pipeline:company_detail", company_id=company.pk))
-    cancel_url = (
-        reverse("pipeline:company_detail", args=[company.pk]) if company.pk else reverse("pipeline:company_list")
-    )
+        record = save(form.save(commit=False))
+        messages.success(request, _("Saved %(name)s.") % {"name": record})
+        return submissions.record(request, redirect(f"pipeline:{name}_detail", record.pk))
+    cancel_url = reverse(f"pipeline:{name}_detail", args=[record.pk]) if record.pk else reverse(f"pipeline:{name}_list")
     return render(request, "pipeline/contacts/form.html", {"form": form, "title": title, "cancel_url": cancel_url})
 
 
@@ -298,14 +303,7 @@ def contact_edit(request, contact_id):
 
 def _contact_form(request, contact: Contact, title: str, initial: dict | None = None):
     form = ContactForm(request.POST or None, instance=contact, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        contact = services.contact_save(contact=form.save(commit=False))
-        messages.success(request, _("Saved %(name)s.") % {"name": contact})
-        return submissions.record(request, redirect("pipeline:contact_detail", contact_id=contact.pk))
-    cancel_url = (
-        reverse("pipeline:contact_detail", args=[contact.pk]) if contact.pk else reverse("pipeline:contact_list")
-    )
-    return render(request, "pipeline/contacts/form.html", {"form": form, "title": title, "cancel_url": cancel_url})
+    return _record_form(request, form, title, "contact", lambda contact: services.contact_save(contact=contact))
 
 
 @login_required
