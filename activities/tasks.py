@@ -27,27 +27,24 @@ class ImportTask(Task):
             raise
 
 
-@shared_task(
-    base=ImportTask,
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=5,
-)
+# Both tasks alike: retried with backoff on a lost connection, well inside the broker's visibility timeout.
+TASK_OPTIONS = {
+    "base": ImportTask,
+    "acks_late": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "max_retries": 5,
+}
+
+
+@shared_task(**TASK_OPTIONS)
 def validate_import(import_id: int) -> str:
     """Check every row of an import without writing any; returns its new status."""
     return importers.import_validate(import_id=import_id)
 
 
-@shared_task(
-    base=ImportTask,
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=5,
-)
+@shared_task(**TASK_OPTIONS)
 def run_import(import_id: int) -> int:
     """Write every row of a confirmed import in one transaction; returns how many (0 if it was done already)."""
     return importers.import_run(import_id=import_id)
