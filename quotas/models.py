@@ -18,6 +18,9 @@ from salestracker.dates import validate_in_window
 
 from .periods import Period
 
+# Quotas and goals are set for one rep or for one team, never both or neither.
+FOR_A_REP_OR_A_TEAM = (Q(rep__isnull=False) & Q(team__isnull=True)) | (Q(rep__isnull=True) & Q(team__isnull=False))
+
 User = settings.AUTH_USER_MODEL
 
 
@@ -99,7 +102,7 @@ class Quota(models.Model):
         verbose_name_plural = _("quotas")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(rep__isnull=False) & Q(team__isnull=True)) | (Q(rep__isnull=True) & Q(team__isnull=False)),
+                condition=FOR_A_REP_OR_A_TEAM,
                 name="quota_for_a_rep_or_a_team",
             ),
             models.UniqueConstraint(
@@ -201,7 +204,7 @@ class ActivityGoal(models.Model):
         verbose_name_plural = _("activity goals")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(rep__isnull=False) & Q(team__isnull=True)) | (Q(rep__isnull=True) & Q(team__isnull=False)),
+                condition=FOR_A_REP_OR_A_TEAM,
                 name="goal_for_a_rep_or_a_team",
             ),
             models.CheckConstraint(
