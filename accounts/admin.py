@@ -35,11 +35,15 @@ class TeamAdmin(admin.ModelAdmin):
         services.team_save(team=obj)
 
 
-@admin.register(Territory)
-class TerritoryAdmin(admin.ModelAdmin):
+class ActiveNamesAdmin(admin.ModelAdmin):
+    """A list of names that are switched off rather than deleted (territories, pipelines, lead sources ...)."""
+
     list_display = ("name", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name",)
 
+
+@admin.register(Territory)
+class TerritoryAdmin(ActiveNamesAdmin):
     def save_model(self, request, obj, form, change):
         services.territory_save(territory=obj)

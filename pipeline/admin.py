@@ -7,27 +7,22 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import ActiveNamesAdmin
+
 from . import services
+from .forms import DEAL_CREATE_FIELDS
 from .forms_config import StageForm
 from .models import Company, Competitor, Contact, Deal, LeadSource, LostReason, Pipeline, Stage, StageChange
 
 
 @admin.register(LeadSource, Competitor, LostReason)
-class NamedListAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_active")
-    list_filter = ("is_active",)
-    search_fields = ("name",)
-
+class NamedListAdmin(ActiveNamesAdmin):
     def save_model(self, request, obj, form, change):
         services.named_list_save(item=obj)
 
 
 @admin.register(Pipeline)
-class PipelineAdmin(admin.ModelAdmin):
-    list_display = ("name", "is_active")
-    list_filter = ("is_active",)
-    search_fields = ("name",)
-
+class PipelineAdmin(ActiveNamesAdmin):
     def save_model(self, request, obj, form, change):
         services.pipeline_save(pipeline=obj)
 
@@ -88,29 +83,13 @@ class ContactAdmin(admin.ModelAdmin):
         services.contact_save(contact=obj)
 
 
-DEAL_FIELDS = (
-    "title",
-    "company",
-    "contact",
-    "owner",
-    "pipeline",
-    "stage",
-    "amount",
-    "units",
-    "deal_type",
-    "lead_source",
-    "expected_close_date",
-    "closed_on",
-    "lost_reason",
-    "competitor",
-)
 DEAL_CHANGE_READONLY = ("pipeline", "stage", "stage_entered_at", "created_at", "updated_at")
 
 
 class DealAdminForm(forms.ModelForm):
     class Meta:
         model = Deal
-        fields = DEAL_FIELDS
+        fields = DEAL_CREATE_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -145,12 +124,13 @@ class DealAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [(None, {"fields": DEAL_FIELDS})]
+            return [(None, {"fields": DEAL_CREATE_FIELDS})]
         note = _(
             "To move the deal to another stage, use its page or the board: every move is "
             "recorded in the stage history, which conversion and days-in-stage are computed from."
         )
-        return [(None, {"fields": (*DEAL_FIELDS, "stage_entered_at", "created_at", "updated_at"), "description": note})]
+        fields = (*DEAL_CREATE_FIELDS, "stage_entered_at", "created_at", "updated_at")
+        return [(None, {"fields": fields, "description": note})]
 
     def get_readonly_fields(self, request, obj=None):
         return DEAL_CHANGE_READONLY if obj else ()
@@ -164,7 +144,7 @@ class DealAdmin(admin.ModelAdmin):
             changed = {name: form.cleaned_data[name] for name in form.changed_data}
             services.deal_update(deal=obj, by=request.user, **changed)
             return
-        deal = services.deal_create(by=request.user, **{name: form.cleaned_data[name] for name in DEAL_FIELDS})
+        deal = services.deal_create(by=request.user, **{name: form.cleaned_data[name] for name in DEAL_CREATE_FIELDS})
         # The admin goes on with its own instance (log entry, redirect): make it the saved deal.
         obj.pk = deal.pk
         obj.refresh_from_db()
