@@ -8,15 +8,13 @@ rows back to exactly what a full recompute says (``rollups.verify() == []``).
 """
 
 import logging
-import threading
 import time
 from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
-from django.db import connection as db_connection
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
@@ -27,12 +25,11 @@ from activities import services as activity_services
 from activities.models import ImportStatus
 from dashboards import marks, rollups, tasks
 from dashboards.models import ActivityDay, Attainment, ClosedDay, DirtyMark, StageRollup
-from dashboards.rollups import copies, rebuilding
-from dashboards.rollups.tables.closed import ClosedTable
 from pipeline import services as pipeline_services
 from quotas import services as quota_services
 from quotas.models import Quota
 from quotas.periods import Period
+from tests.dashboards.rollups.helpers import calls, days_ago, in_thread, today
 from tests.factories import (
     CompanyFactory,
     LostReasonFactory,
@@ -46,11 +43,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def pipeline(db):
-    return make_pipeline()
 
 
 @pytest.fixture
@@ -80,14 +72,6 @@ def refreshed(django_capture_on_commit_callbacks):
     return check
 
 
-def today():
-    return timezone.localdate()
-
-
-def days_ago(days: int):
-    return timezone.now() - timedelta(days=days)
-
-
 def local_input(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
@@ -95,11 +79,6 @@ def local_input(moment) -> str:
 def log_data(**overrides):
     data = {"kind": "call", "outcome": "connected", "who": "", "occurred_at": "", "duration_minutes": "", "notes": ""}
     return data | overrides
-
-
-def calls(rep, day=None):
-    row = ActivityDay.objects.filter(rep=rep, day=day or today(), kind="call").first()
-    return row and (row.count, row.minutes, row.connected)
 
 
 def entered(rep, pipeline, name, kind="month", day=None):
@@ -453,184 +432,6 @@ def test_a_quota_without_wins_has_an_attainment_row_after_its_first_drain(rep):
 # --- writes racing a refresh (PostgreSQL: real concurrent transactions) -----------------------
 
 
-def _in_thread(target) -> threading.Thread:
-    def run():
-        try:
-            target()
-        finally:
-            db_connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_a_write_committed_while_a_rebuild_runs_keeps_its_mark(monkeypatch):
-    rep, other = RepFactory(username="owner"), RepFactory(username="other")
-    # The refresh each writer queues waits behind the rebuild (a busy worker).
-    monkeypatch.setattr(tasks.drain_rollups, "delay", lambda: None)
-    written, commit = threading.Event(), threading.Event()
-
-    def slow_writer():
-        with transaction.atomic():
-            activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected")
-            written.set()
-            assert commit.wait(20)
-
-    thread = _in_thread(slow_writer)
-    assert written.wait(20)
-    activity_services.activity_log(owner=other, by=other, kind="email", outcome="sent")  # a later mark id, committed
-
-    def progress(done: int, total: int) -> None:
-        if done == 2:  # the calendar and a first table are rebuilt: now the slow writer commits
-            commit.set()
-            thread.join(20)
-
-    rollups.rebuild(progress=progress)
-    rollups.drain()  # the refresh the slow writer queued at its commit
-    assert DirtyMark.objects.filter(rep_id=rep.pk).exists() or calls(rep) == (1, 0, 1)
-    assert rollups.verify() == []
-
-
-def _schema() -> tuple:
-    """The dashboard tables as migrations made them: indexes, constraints, columns, grants, sequences."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT t.relname, i.relname, pg_get_indexdef(i.oid) FROM pg_index x"
-            " JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid"
-            " WHERE t.relname LIKE 'dashboards\\_%%' ORDER BY 1, 2"
-        )
-        indexes = cursor.fetchall()
-        cursor.execute(
-            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
-            " WHERE conrelid::regclass::text LIKE 'dashboards\\_%%' ORDER BY 1, 2"
-        )
-        constraints = cursor.fetchall()
-        cursor.execute(
-            "SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity"
-            " FROM information_schema.columns WHERE table_name LIKE 'dashboards\\_%%' ORDER BY 1, 2"
-        )
-        columns = cursor.fetchall()
-        cursor.execute(
-            "SELECT table_name, grantee, privilege_type FROM information_schema.role_table_grants"
-            " WHERE table_name LIKE 'dashboards\\_%%' ORDER BY 1, 2, 3"
-        )
-        grants = cursor.fetchall()
-        cursor.execute(  # the copies take ids a thousand at a time while they fill, the tables one
-            "SELECT c.relname, s.seqcache, s.seqincrement FROM pg_class c JOIN pg_sequence s ON s.seqrelid = c.oid"
-            " ORDER BY 1"
-        )
-        return indexes, constraints, columns, grants, cursor.fetchall()
-
-
-def _copies_left() -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE '%%\\_\\_rebuild'")
-        return [name for (name,) in cursor.fetchall()]
-
-
-def _sales(team, reps: int = 1):
-    pipeline = make_pipeline()
-    people = [RepFactory(username=f"owner{n}", team=team) for n in range(reps)]
-    for rep in people:
-        for n in range(5):
-            activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected", occurred_at=days_ago(n))
-            deal = make_deal(owner=rep, pipeline=pipeline, amount="500", created_at=days_ago(20))
-            pipeline_services.deal_move(deal=deal, to_stage=stage(pipeline, "Won"), by=rep, closed_on=today())
-    quota_services.quota_set(by=None, period=Period.containing(today(), "month"), target=Decimal("9000"), team=team)
-    return people
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_a_rebuild_fills_copies_on_two_connections_swaps_them_in_as_the_same_tables_and_lets_refreshes_in(
-    monkeypatch, team
-):
-    monkeypatch.setattr(tasks.drain_rollups, "delay", lambda: None)
-    rep, teammate = _sales(team, reps=2)
-    with connection.cursor() as cursor:  # a reporting tool's read-only role
-        cursor.execute("DO $$ BEGIN CREATE ROLE reporting; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
-        cursor.execute("GRANT SELECT ON dashboards_activityday, dashboards_stagerollup TO reporting")
-    schema = _schema()
-    assert ("dashboards_activityday", "reporting", "SELECT") in schema[3]
-    threads = []
-
-    def progress(done: int, total: int) -> None:
-        threads.append(threading.current_thread().name)
-
-    rollups.rebuild(progress=progress)
-    # The calendar, 5 parts (2 + 2 + 1 reps' shares), 3 copies indexed, the swap, the attainment.
-    assert len(threads) == 11 and "MainThread" in threads and len(set(threads)) > 1
-    assert calls(rep) == (1, 0, 1) and calls(teammate) == (1, 0, 1) and rollups.verify() == []
-    assert _schema() == schema  # the same names (every later migration finds them) and grants
-    assert _copies_left() == []
-    assert not DirtyMark.objects.exists()
-    with connection.cursor() as cursor:  # the rebuild's lock is released: refreshes may run again
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
-        assert cursor.fetchone()[0] == 0
-    activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected")
-    rollups.drain()  # inserts through the swapped-in table's own id sequence
-    assert calls(rep) == (2, 0, 2)
-    rollups.rebuild()  # and again: the copies' names are free
-    assert _schema() == schema and rollups.verify() == []
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_a_rebuild_that_fails_leaves_the_tables_as_they_were_and_no_copy(monkeypatch, team):
-    monkeypatch.setattr(tasks.drain_rollups, "delay", lambda: None)
-    (rep,) = _sales(team)
-    rollups.rebuild()
-    rows = sorted(ActivityDay.objects.values_list("rep_id", "day", "kind", "count"))
-    ActivityDay.objects.filter(rep=rep).delete()  # a difference the failed rebuild must not repair
-    select = ClosedTable.select
-
-    def failing(table, f):  # the closed deals' part fails while the database runs it
-        sql, params = select(table, f)
-        return f"SELECT * FROM ({sql}) r WHERE 1 / CAST(random() * 0 AS integer) = 1", params
-
-    with monkeypatch.context() as patch:
-        patch.setattr(ClosedTable, "select", failing)
-        with pytest.raises(Exception, match="division by zero"):
-            rollups.rebuild()
-    assert calls(rep) is None and _copies_left() == []
-    rollups.rebuild()
-    assert sorted(ActivityDay.objects.values_list("rep_id", "day", "kind", "count")) == rows
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_the_swap_gives_way_to_a_long_reader_and_swaps_once_it_is_done(monkeypatch, team):
-    monkeypatch.setattr(tasks.drain_rollups, "delay", lambda: None)
-    monkeypatch.setattr(copies, "SWAP_LOCK_TIMEOUT", "100ms")
-    (rep,) = _sales(team)
-    reading, done = threading.Event(), threading.Event()
-
-    def long_reader():  # a report (or a backup) reading the activity table for a while
-        with transaction.atomic():
-            list(ActivityDay.objects.all())
-            reading.set()
-            time.sleep(1.5)
-        done.set()
-
-    waits = []
-    original = copies.TableCopy._swap
-
-    def swap(copies):
-        waits.append(done.is_set())
-        original(copies)
-
-    monkeypatch.setattr(copies.TableCopy, "_swap", staticmethod(swap))
-    thread = _in_thread(long_reader)
-    assert reading.wait(20)
-    rollups.rebuild()
-    thread.join(20)
-    assert waits[0] is False and waits[-1] is True  # it tried while the reader read, gave way, then swapped
-    assert calls(rep) == (1, 0, 1) and rollups.verify() == [] and _copies_left() == []
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_drains_at_once_leave_the_same_rows_as_a_rebuild(monkeypatch, team):
@@ -653,7 +454,7 @@ def test_two_drains_at_once_leave_the_same_rows_as_a_rebuild(monkeypatch, team):
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
 
-    threads = [_in_thread(drain) for _ in range(2)]
+    threads = [in_thread(drain) for _ in range(2)]
     for thread in threads:
         thread.join(60)
     assert errors == []
@@ -725,51 +526,3 @@ def test_deleting_a_territory_on_the_settings_page_moves_its_closed_deals_to_no_
     rollups.drain()
     assert ClosedDay.objects.get().territory_id is None
     assert rollups.verify() == []
-
-
-def _recording(events: list, name: str, pause: float = 0.0, fail: bool = False) -> rebuilding._Job:
-    def run() -> None:
-        events.append((name, "start", threading.current_thread().name))
-        time.sleep(pause)
-        if fail:
-            raise ZeroDivisionError(name)
-        events.append((name, "end", threading.current_thread().name))
-
-    return rebuilding._Job(run)
-
-
-def test_rebuild_jobs_wait_for_the_jobs_they_come_after_while_the_other_connection_takes_a_later_one():
-    events: list = []
-    calendar = _recording(events, "calendar", pause=0.2)
-    stages = _recording(events, "stages")
-    stages.after = (calendar,)
-    activities = _recording(events, "activities")
-
-    rebuilding._on_rebuild_connections([calendar, stages, activities])
-
-    names = [(name, what) for name, what, _thread in events]
-    assert names.index(("calendar", "end")) < names.index(("stages", "start"))
-    assert names.index(("activities", "end")) < names.index(("calendar", "end"))  # taken meanwhile
-    assert len({thread for *_, thread in events}) == 2
-
-
-def test_a_failing_rebuild_job_stops_both_connections_and_is_raised():
-    events: list = []
-    failing = _recording(events, "failing", pause=0.1, fail=True)
-    waiting = _recording(events, "waiting")
-    waiting.after = (failing,)
-    later = _recording(events, "later")
-
-    with pytest.raises(ZeroDivisionError):
-        rebuilding._on_rebuild_connections([failing, _recording(events, "meanwhile", pause=0.2), waiting, later])
-
-    started = {name for name, what, _thread in events if what == "start"}
-    assert started == {"failing", "meanwhile"}
-
-
-def test_rebuild_jobs_waiting_for_a_job_not_given_raise_instead_of_hanging():
-    orphan = _recording([], "orphan")
-    orphan.after = (_recording([], "never given"),)
-
-    with pytest.raises(RuntimeError):
-        rebuilding._on_rebuild_connections([orphan])
