@@ -1,18 +1,13 @@
 """What every CSV import shares: reading the file, errors by row, column and reason, cells converted
-and checked, names looked up once per file, and the check-then-write of the imports done in the request.
+and checked, names looked up once per file (row numbers as a spreadsheet shows them, the header is
+row 1; names match case-insensitively, ignoring surrounding spaces).
 
-Row numbers are those a spreadsheet shows: the header is row 1. Names match
-case-insensitively, ignoring surrounding spaces.
-
-Pipeline's imports (companies, contacts, deals) are ``ImportKind``s: their
-columns, ``prepare`` (the look-ups, once per file), ``clean`` (one row) and
-``create`` (one service call). ``parse_csv(spec, text, user, max_rows=...)``
-checks every row and writes nothing; ``import_rows(spec, rows, user)`` writes
-them through the services in one transaction, all or nothing. Activities'
-import runs in Celery tasks with a column mapping of its own
-(``activities/importers.py``); it reads the file and reports its errors with
-the same pieces: ``reader``, ``cell``, ``file_problem``, ``too_wide``,
-``lookup_in`` and ``one_of``.
+Pipeline's imports are ``ImportKind``s: their columns, ``prepare`` (the look-ups,
+once per file), ``clean`` (one row) and ``create`` (one service call);
+``parse_csv(spec, text, user, max_rows=...)`` checks every row and writes
+nothing, ``import_rows(spec, rows, user)`` writes them all or none. Activities'
+import (``activities/importers/``, in Celery tasks, with a column mapping of its
+own) uses ``reader``, ``cell``, ``file_problem``, ``too_wide``, ``lookup_in`` and ``one_of``.
 """
 
 import csv
@@ -149,7 +144,7 @@ def no_data_rows() -> RowError:
 
 def too_wide(number: int, record: list[str], width: int) -> RowError | None:
     """The error of a row with values beyond the header's last column, if it has any."""
-    if not any(cell.strip() for cell in record[width:]):
+    if not any(text.strip() for text in record[width:]):
         return None
     return RowError(
         number,
@@ -421,7 +416,7 @@ def _cells_by_row(
     """(row number, cells by column) of each row with a value; a row wider than the header is an error."""
     cells_by_row = []
     for number, record in enumerate(body, start=2):
-        if not any(cell.strip() for cell in record):
+        if not any(text.strip() for text in record):
             continue
         if error := too_wide(number, record, width):
             result.errors.append(error)
@@ -453,32 +448,21 @@ def _check_rows(spec: ImportKind, cells_by_row: list[tuple[int, dict[str, str]]]
 
 
 def _header_errors(spec: ImportKind, columns: list[str], body: list[list[str]]) -> list[RowError]:
-    errors = []
-    known = {column.name for column in spec.columns}
-    seen = set()
+    """Nameless columns with values, unknown, repeated and missing columns, each reported on row 1."""
+    names = ", ".join(spec.column_names)
+    errors, seen = [], set()
     for index, name in enumerate(columns):
         if not name:
             if any(index < len(record) and record[index].strip() for record in body):
-                errors.append(
-                    RowError(
-                        1, _("column %(number)d") % {"number": index + 1}, _("This column has values but no name.")
-                    )
-                )
-        elif name not in known:
-            errors.append(
-                RowError(
-                    1,
-                    name,
-                    _("Unknown column. The columns are: %(columns)s.")
-                    % {"columns": ", ".join(column.name for column in spec.columns)},
-                )
-            )
+                column = _("column %(number)d") % {"number": index + 1}
+                errors.append(RowError(1, column, _("This column has values but no name.")))
+        elif name not in spec.column_names:
+            errors.append(RowError(1, name, _("Unknown column. The columns are: %(columns)s.") % {"columns": names}))
         elif name in seen:
             errors.append(RowError(1, name, _("This column appears more than once.")))
         seen.add(name)
-    for column in spec.columns:
-        if column.required and column.name not in seen:
-            errors.append(RowError(1, column.name, _("This column is required.")))
+    missing = [column.name for column in spec.columns if column.required and column.name not in seen]
+    errors.extend(RowError(1, name, _("This column is required.")) for name in missing)
     return errors
 
 
