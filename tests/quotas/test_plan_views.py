@@ -12,7 +12,7 @@ from activities.models import Kind, Outcome
 from quotas.history import SOURCE_DEFAULT
 from quotas.models import Quota, QuotaChange
 from tests.factories import RepFactory, TeamFactory, make_pipeline
-from tests.quotas.test_history import log, win
+from tests.quotas.helpers import log, win
 
 PLANNER = reverse("quotas:planner")
 APPLY = reverse("quotas:planner_apply")
