@@ -128,13 +128,7 @@ def board_deals(*, pipeline: Pipeline, user, owner=None, team=None, territory=No
         .select_related("company", "owner", "stage")
         .order_by("stage_entered_at", "pk")
     )
-    if owner:
-        deals = deals.filter(owner=owner)
-    if team:
-        deals = deals.filter(owner__team=team)
-    if territory:
-        deals = deals.filter(company__territory=territory)
-    return deals
+    return _whose(deals, owner=owner, team=team, territory=territory)
 
 
 def board_columns(*, pipeline: Pipeline, user, **filters) -> list[BoardColumn]:
@@ -170,13 +164,7 @@ def deal_list(
         deals = deals.filter(stage=stage)
     if status in StageKind.values:
         deals = deals.filter(stage__kind=status)
-    if owner:
-        deals = deals.filter(owner=owner)
-    if team:
-        deals = deals.filter(owner__team=team)
-    if territory:
-        deals = deals.filter(company__territory=territory)
-    return deals.order_by("-created_at", "-pk")
+    return _whose(deals, owner=owner, team=team, territory=territory).order_by("-created_at", "-pk")
 
 
 def deals_with_age(deals: Iterable[Deal]) -> Iterator[Deal]:
@@ -205,3 +193,15 @@ def deal_events(*, changes: Iterable[StageChange], activities: Iterable) -> list
     events = [TimelineEvent(at=c.changed_at, change=c) for c in changes]
     events += [TimelineEvent(at=a.occurred_at, activity=a) for a in activities]
     return sorted(events, key=lambda e: e.at, reverse=True)
+
+
+def _whose(deals: QuerySet[Deal], *, owner=None, team=None, territory=None) -> QuerySet[Deal]:
+    """The deals of one owner, of one team's members, of companies in one territory: the board's and the
+    list's filters alike; each applies only when given."""
+    if owner:
+        deals = deals.filter(owner=owner)
+    if team:
+        deals = deals.filter(owner__team=team)
+    if territory:
+        deals = deals.filter(company__territory=territory)
+    return deals
