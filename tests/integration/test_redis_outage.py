@@ -11,14 +11,14 @@ import time
 import pytest
 import redis
 from django.urls import reverse
-from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from activities.models import Activity
 from dashboards import marks, rollups
-from dashboards.models import ActivityDay, DirtyMark
+from dashboards.models import DirtyMark
 from salestracker.celery import app as celery_app
 from tests import services
+from tests.integration.helpers import calls_today, eventually, log_a_call
 
 CATCH_UP_SECONDS = 60  # the worker's reconnect backs off up to 30 s
 
@@ -38,15 +38,6 @@ def production_caches(cache_url: str) -> dict:
 
 
 @pytest.fixture
-def redis_server():
-    try:
-        with services.restartable_redis_server() as server:
-            yield server
-    except services.ServiceUnavailable as exc:
-        services.unavailable(str(exc))
-
-
-@pytest.fixture
 def web(redis_server, settings, client, monkeypatch):
     """The web side as docker-compose runs it: refreshes enqueued to Redis database 0, the
     cache in Redis database 1."""
@@ -54,25 +45,6 @@ def web(redis_server, settings, client, monkeypatch):
     monkeypatch.setattr(marks, "_broker_down_since", None)
     with services.web_enqueues_to(redis_server.url(0), settings):
         yield client
-
-
-def log_a_call(client):
-    data = {"kind": "call", "outcome": "connected", "who": "", "occurred_at": "", "duration_minutes": "", "notes": ""}
-    return client.post(reverse("activities:log"), data, HTTP_HX_REQUEST="true")
-
-
-def calls_today(rep) -> int:
-    row = ActivityDay.objects.filter(rep=rep, day=timezone.localdate(), kind="call").first()
-    return row.count if row else 0
-
-
-def eventually(check, what: str, seconds: float):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"{what} did not happen within {seconds}s")
 
 
 @pytest.mark.services

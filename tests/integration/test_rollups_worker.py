@@ -22,19 +22,17 @@ import pytest
 import redis
 from celery.schedules import crontab, maybe_schedule
 from django.conf import settings as django_settings
-from django.urls import reverse
-from django.utils import timezone
 
 from activities.models import Activity
 from dashboards import marks, rollups, tasks
-from dashboards.models import ActivityDay, DirtyMark
+from dashboards.models import DirtyMark
 from dashboards.rollups.locks import LOCK_REPS
 from salestracker.celery import app as celery_app
 from tests import services
 from tests.factories import RepFactory, TeamFactory
+from tests.integration.helpers import calls_today, eventually, log_a_call
 
 ROOT = Path(__file__).resolve().parents[2]
-SECONDS = 20  # how long a refresh through the worker may take to show
 
 
 # --- the beat schedule --------------------------------------------------------------------
@@ -65,13 +63,9 @@ def test_the_beat_schedule_drains_every_minute_and_rebuilds_nightly_with_existin
 
 
 @pytest.fixture
-def broker():
-    """A redis-server that a test can stop and start again on the same port."""
-    try:
-        with services.restartable_redis_server() as server:
-            yield server
-    except services.ServiceUnavailable as exc:
-        services.unavailable(str(exc))
+def broker(redis_server):
+    """Redis as the workers' broker (tests/integration/conftest.py: one that can be stopped and started)."""
+    return redis_server
 
 
 @pytest.fixture
@@ -109,27 +103,6 @@ def worker(broker_url: str, database_url: str):
             except subprocess.TimeoutExpired:
                 process.kill()
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def eventually(check, what: str, seconds: float = SECONDS):
-    """Poll ``check`` until it returns something truthy; that value."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"{what} did not happen within {seconds}s")
-
-
-def calls_today(rep) -> int:
-    row = ActivityDay.objects.filter(rep=rep, day=timezone.localdate(), kind="call").first()
-    return row.count if row else 0
-
-
-def log_a_call(client):
-    data = {"kind": "call", "outcome": "connected", "who": "", "occurred_at": "", "duration_minutes": "", "notes": ""}
-    return client.post(reverse("activities:log"), data, HTTP_HX_REQUEST="true")
 
 
 @pytest.fixture
