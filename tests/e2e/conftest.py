@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from tests import services
 
@@ -69,3 +70,21 @@ def page(browser):
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture
+def seed_small_demo(settings, monkeypatch):
+    """``seed_small_demo(days=N)``: the demo organisation (password "demo" for all) in the live
+    server's database, with three deals per rep and ``N`` days of activity."""
+
+    def seed(*, days: int) -> None:
+        monkeypatch.setattr("dashboards.demo.pipeline.DEALS_PER_REP", 3)
+        monkeypatch.setattr("dashboards.demo.activities.DAYS", days)
+        # seed_demo refuses to run with DEBUG off, and pytest-django turns DEBUG off.
+        settings.DEBUG = True
+        try:
+            call_command("seed_demo", verbosity=0)
+        finally:
+            settings.DEBUG = False
+
+    return seed

@@ -5,7 +5,8 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from pipeline.models import StageChange
-from tests.factories import PASSWORD, CompanyFactory, RepFactory, make_deal, make_pipeline, stage
+from tests.e2e.helpers import sign_in
+from tests.factories import CompanyFactory, RepFactory, make_deal, make_pipeline, stage
 
 
 @pytest.fixture
@@ -15,16 +16,6 @@ def board(live_server):
     deal = make_deal(owner=rep, pipeline=pipeline, title="Acme renewal", company=CompanyFactory(name="Acme"))
     make_deal(owner=rep, pipeline=pipeline, stage_name="Demo", title="Globex pilot")
     return {"rep": rep, "pipeline": pipeline, "deal": deal, "url": live_server.url}
-
-
-def sign_in(page: Page, url: str, username: str) -> None:
-    # Wide enough for every column of the board to be on screen, so a drag can reach it.
-    page.set_viewport_size({"width": 1600, "height": 900})
-    page.goto(url + reverse("accounts:login"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_test_id("user-menu")).to_be_visible()
 
 
 def column(page: Page, stage_obj):
@@ -50,7 +41,8 @@ def drag(page: Page, card, target) -> None:
 def test_rep_drags_a_deal_to_another_stage(board, page: Page):
     pipeline, deal = board["pipeline"], board["deal"]
     lead, qualified = stage(pipeline, "Lead"), stage(pipeline, "Qualified")
-    sign_in(page, board["url"], "dana")
+    # Wide enough for every column of the board to be on screen, so a drag can reach it.
+    sign_in(page, board["url"], "dana", width=1600)
     page.goto(board["url"] + reverse("pipeline:pipeline_board", args=[pipeline.pk]))
     card = column(page, lead).get_by_test_id("deal-card").filter(has_text="Acme renewal")
     expect(card).to_be_visible()
@@ -81,7 +73,8 @@ def test_rep_drags_a_deal_to_another_stage(board, page: Page):
 def test_dropping_on_won_asks_for_the_close_date_and_keeps_the_card_until_confirmed(board, page: Page):
     pipeline, deal = board["pipeline"], board["deal"]
     lead, won = stage(pipeline, "Lead"), stage(pipeline, "Won")
-    sign_in(page, board["url"], "dana")
+    # Wide enough for every column of the board to be on screen, so a drag can reach it.
+    sign_in(page, board["url"], "dana", width=1600)
     page.goto(board["url"] + reverse("pipeline:pipeline_board", args=[pipeline.pk]))
     card = column(page, lead).get_by_test_id("deal-card").filter(has_text="Acme renewal")
 

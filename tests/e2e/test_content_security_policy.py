@@ -5,13 +5,13 @@ with the charts drawn, the quick-log search answering and the board's drag and d
 import re
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from dashboards import rollups
 from pipeline.models import Pipeline
+from tests.e2e import helpers
 
 # Every violation the page reports, kept in the page for the test to read.
 RECORD_VIOLATIONS = """
@@ -25,16 +25,9 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 @pytest.fixture
-def demo(live_server, settings, monkeypatch):
+def demo(live_server, seed_small_demo):
     """The demo organisation (password "demo"), small, with its rollups built, and a Django superuser."""
-    monkeypatch.setattr("dashboards.demo.pipeline.DEALS_PER_REP", 3)
-    monkeypatch.setattr("dashboards.demo.activities.DAYS", 14)
-    # seed_demo refuses to run with DEBUG off, and pytest-django turns DEBUG off.
-    settings.DEBUG = True
-    try:
-        call_command("seed_demo", verbosity=0)
-    finally:
-        settings.DEBUG = False
+    seed_small_demo(days=14)
     rollups.rebuild()
     User.objects.create_superuser("root", "root@demo.example", "a-long-root-password")
     return live_server
@@ -58,12 +51,9 @@ def record_console(errors: list, message) -> None:
         errors.append(f"{message.text} ({message.location.get('url')})")
 
 
-def sign_in(page: Page, url: str, username: str, password: str = "demo") -> None:
-    page.goto(url + reverse("accounts:login"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_test_id("user-menu")).to_be_visible()
+def sign_in(page: Page, url: str, username: str) -> None:
+    """Sign in as a demo user (password "demo"), the sign-in page clean too."""
+    helpers.sign_in(page, url, username, password="demo")
     assert_clean(page, "sign-in")
 
 

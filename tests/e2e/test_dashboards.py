@@ -10,7 +10,8 @@ from playwright.sync_api import Page, expect
 from activities import services as activity_services
 from dashboards import rollups
 from dashboards.models import OneOnOne
-from tests.factories import PASSWORD, RepFactory, TeamFactory
+from tests.e2e.helpers import sign_in
+from tests.factories import RepFactory, TeamFactory
 
 
 @pytest.fixture
@@ -26,18 +27,9 @@ def team(live_server):
     return {"team": team, "manager": team.manager, "ann": ann, "url": live_server.url}
 
 
-def sign_in(page: Page, url: str, username: str) -> None:
-    page.set_viewport_size({"width": 1400, "height": 900})
-    page.goto(url + reverse("accounts:login"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_test_id("user-menu")).to_be_visible()
-
-
 def test_manager_switches_the_period_then_notes_a_one_on_one(team, page: Page):
     url, ann = team["url"], team["ann"]
-    sign_in(page, url, "morgan")
+    sign_in(page, url, "morgan", width=1400)
 
     # The team dashboard, this month by default; switch to last month.
     page.goto(url + reverse("dashboards:team"))

@@ -7,7 +7,8 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from activities.models import Activity, Kind, Outcome
-from tests.factories import PASSWORD, CompanyFactory, ContactFactory, RepFactory
+from tests.e2e.helpers import submit_sign_in
+from tests.factories import CompanyFactory, ContactFactory, RepFactory
 
 
 @pytest.fixture
@@ -22,9 +23,7 @@ def rep_with_contact(live_server):
 def sign_in(page: Page, url: str, username: str, next_path: str) -> None:
     page.goto(url + next_path)
     expect(page).to_have_url(re.compile(re.escape(url + reverse("accounts:login"))))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    submit_sign_in(page, username)
     expect(page).to_have_url(url + next_path)
     # The "L" key works once the deferred scripts have run (before DOMContentLoaded); the URL
     # changes earlier, and a key pressed in between is lost on a busy machine.

@@ -10,7 +10,8 @@ from playwright.sync_api import Page, expect
 
 from quotas.models import Quota
 from quotas.periods import Period
-from tests.factories import PASSWORD, AdminFactory, RepFactory, TeamFactory
+from tests.e2e.helpers import sign_in
+from tests.factories import AdminFactory, RepFactory, TeamFactory
 
 
 def _required(label: str) -> re.Pattern:
@@ -31,11 +32,7 @@ def trio(live_server):
 
 def test_admin_splits_a_team_target_evenly_and_sees_the_quotas_on_the_grid(trio, page: Page):
     url, team, reps = trio["url"], trio["team"], trio["reps"]
-    page.goto(url + reverse("accounts:login"))
-    page.get_by_label("Username").fill("boss")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_test_id("user-menu")).to_be_visible()
+    sign_in(page, url, "boss")
 
     page.goto(url + reverse("quotas:split"))
     expect(page.get_by_test_id("page-heading")).to_have_text("Split a team target")

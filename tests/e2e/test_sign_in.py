@@ -3,25 +3,18 @@
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import submit_sign_in
 
 LOGIN_PATH = "/accounts/login/"
 BAD_CREDENTIALS = "Please enter a correct username and password. Note that both fields may be case-sensitive."
 
 
 @pytest.fixture
-def demo(live_server, settings, monkeypatch):
-    """The demo organisation (password "demo" for all) in the live server's database."""
-    # Sign-in needs the people, not a year of deals and activity.
-    monkeypatch.setattr("dashboards.demo.pipeline.DEALS_PER_REP", 3)
-    monkeypatch.setattr("dashboards.demo.activities.DAYS", 7)
-    # seed_demo refuses to run with DEBUG off, and pytest-django turns DEBUG off.
-    settings.DEBUG = True
-    try:
-        call_command("seed_demo", verbosity=0)
-    finally:
-        settings.DEBUG = False
+def demo(live_server, seed_small_demo):
+    """The demo organisation in the live server's database."""
+    seed_small_demo(days=7)  # sign-in needs the people, not a year of deals and activity
     return live_server
 
 
@@ -32,9 +25,7 @@ def login_url_pattern(live_server) -> re.Pattern:
 def sign_in(page: Page, live_server, username: str, password: str) -> None:
     page.goto(live_server.url + "/")
     expect(page).to_have_url(login_url_pattern(live_server))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    submit_sign_in(page, username, password)
 
 
 def test_demo_rep_signs_in_and_sees_home_page(demo, page: Page):
