@@ -20,7 +20,8 @@ from dashboards import rollups
 from dashboards.selectors.rep import working_days_left
 from quotas.models import ActivityGoal, OrgSettings, Quota
 from quotas.periods import Period
-from tests.factories import make_deal, make_pipeline, stage
+from tests.dashboards.helpers import pipeline_with_stale_demos, stuck_demo
+from tests.factories import make_deal, stage
 from tests.helpers import NOW, at
 
 TODAY = NOW.date()
@@ -44,10 +45,8 @@ def log(owner, kind, day, outcome="", minutes=0, hour=9):
 def week_data(frozen, rep, teammate, team):
     """The fixture of every figure below (see each test for the hand computation)."""
     OrgSettings.load()
-    pipeline = make_pipeline()
-    demo, proposal = stage(pipeline, "Demo"), stage(pipeline, "Proposal")
-    demo.rotting_days = 7
-    demo.save()
+    pipeline = pipeline_with_stale_demos()
+    proposal = stage(pipeline, "Proposal")
     proposal.rotting_days = 30
     proposal.save()
 
@@ -95,14 +94,7 @@ def week_data(frozen, rep, teammate, team):
     # Open: two leads, a demo sitting 10 days (stale after 7), a proposal 3 days (stale after 30).
     make_deal(owner=rep, pipeline=pipeline, stage_name="Lead", amount="1000", title="Lead one")
     make_deal(owner=rep, pipeline=pipeline, stage_name="Lead", amount="2000", title="Lead two")
-    make_deal(
-        owner=rep,
-        pipeline=pipeline,
-        stage_name="Demo",
-        amount="10000",
-        title="Stuck demo",
-        created_at=NOW - timedelta(days=10),
-    )
+    stuck_demo(rep, pipeline)
     make_deal(
         owner=rep,
         pipeline=pipeline,

@@ -19,7 +19,8 @@ from dashboards import rollups
 from dashboards.models import ActionItem, OneOnOne
 from pipeline import services as pipeline_services
 from quotas.models import ActivityGoal, OrgSettings, Quota
-from tests.factories import LostReasonFactory, ManagerFactory, TeamFactory, make_deal, make_pipeline, stage
+from tests.dashboards.helpers import pipeline_with_stale_demos, stuck_demo
+from tests.factories import LostReasonFactory, ManagerFactory, TeamFactory, make_deal, stage
 from tests.helpers import NOW, at
 
 
@@ -56,10 +57,7 @@ def lead_stay(owner, pipeline, *, entered: date, days: int, to: str):
 @pytest.fixture
 def data(frozen, rep, teammate, team, outsider):
     OrgSettings.load()
-    pipeline = make_pipeline()
-    demo = stage(pipeline, "Demo")
-    demo.rotting_days = 7
-    demo.save()
+    pipeline = pipeline_with_stale_demos()
 
     # Calls in November: the rep 10 (4 connected), the teammate 20 (5 connected); the rep 3 more in October.
     calls(rep, date(2026, 11, 10), 6, connected=2)
@@ -85,14 +83,7 @@ def data(frozen, rep, teammate, team, outsider):
     lead_stay(teammate, pipeline, entered=date(2026, 11, 2), days=1, to="Qualified")
     lead_stay(teammate, pipeline, entered=date(2026, 11, 4), days=3, to="Qualified")
     # Open: the rep's demo sitting 10 days (stale after 7).
-    make_deal(
-        owner=rep,
-        pipeline=pipeline,
-        stage_name="Demo",
-        amount="10000",
-        title="Stuck demo",
-        created_at=NOW - timedelta(days=10),
-    )
+    stuck_demo(rep, pipeline)
 
     Quota.objects.create(rep=rep, period_kind="month", period_start=date(2026, 11, 1), target=Decimal("10000"))
     Quota.objects.create(rep=teammate, period_kind="month", period_start=date(2026, 11, 1), target=Decimal("20000"))

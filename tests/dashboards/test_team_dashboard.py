@@ -34,6 +34,7 @@ from activities import services as activity_services
 from dashboards import rollups
 from pipeline.models import DealType, Segment
 from quotas.models import ActivityGoal, OrgSettings, Quota
+from tests.dashboards.helpers import pipeline_with_stale_demos
 from tests.factories import (
     CompanyFactory,
     CompetitorFactory,
@@ -91,10 +92,7 @@ def lost(owner, pipeline, amount, closed, **fields):
 @pytest.fixture
 def month(frozen, rep, teammate, team, outsider):
     OrgSettings.load()
-    pipeline = make_pipeline()
-    demo = stage(pipeline, "Demo")
-    demo.rotting_days = 7
-    demo.save()
+    pipeline = pipeline_with_stale_demos()
     north = Territory.objects.create(name="North")
     web, referral = LeadSourceFactory(name="Web"), LeadSourceFactory(name="Referral")
     smb = CompanyFactory(owner=rep, segment=Segment.SMB, territory=north)
