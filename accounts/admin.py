@@ -35,6 +35,19 @@ class TeamAdmin(admin.ModelAdmin):
         services.team_save(team=obj)
 
 
+class HistoryAdmin(admin.ModelAdmin):
+    """An append-only history (stage changes, quota changes): to read and filter, never to edit."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ActiveNamesAdmin(admin.ModelAdmin):
     """A list of names that are switched off rather than deleted (territories, pipelines, lead sources ...)."""
 

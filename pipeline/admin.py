@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ActiveNamesAdmin
+from accounts.admin import ActiveNamesAdmin, HistoryAdmin
 
 from . import services
 from .forms import DEAL_CREATE_FIELDS
@@ -152,7 +152,7 @@ class DealAdmin(admin.ModelAdmin):
 
 
 @admin.register(StageChange)
-class StageChangeAdmin(admin.ModelAdmin):
+class StageChangeAdmin(HistoryAdmin):
     """The stage history: to read and filter, never to edit (it is append-only)."""
 
     list_display = ("deal", "from_stage", "to_stage", "changed_at", "changed_by", "owner")
@@ -160,12 +160,3 @@ class StageChangeAdmin(admin.ModelAdmin):
     list_select_related = ("deal", "from_stage", "to_stage", "changed_by", "owner")
     search_fields = ("deal__title",)
     date_hierarchy = "changed_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import HistoryAdmin
+
 from . import services
 from .models import ActivityGoal, OrgSettings, Quota, QuotaChange
 from .periods import Period
@@ -79,7 +81,7 @@ class QuotaAdmin(admin.ModelAdmin):
 
 
 @admin.register(QuotaChange)
-class QuotaChangeAdmin(admin.ModelAdmin):
+class QuotaChangeAdmin(HistoryAdmin):
     list_display = (
         "changed_at",
         "changed_by",
@@ -93,15 +95,6 @@ class QuotaChangeAdmin(admin.ModelAdmin):
     list_select_related = ("changed_by",)
     list_filter = ("changed_at",)
     search_fields = ("description", "reason")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ActivityGoal)
