@@ -3,6 +3,7 @@ shared by every list: one streaming response, spreadsheet formula injection neut
 
 import csv
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.http import StreamingHttpResponse
 
@@ -10,9 +11,31 @@ from django.http import StreamingHttpResponse
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def decimal_text(value: Decimal, places: int = 2) -> str:
+    """A Decimal as every CSV writes it (docs/metrics.md "Display and rounding"): fixed point with
+    ``places`` decimals, rounded half up, never an exponent (``str(Decimal("0E-28"))`` is "0E-28", what a
+    sum of zeros times a rate reads as) and never "-0.00"."""
+    number = value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    if not number:
+        number = abs(number)
+    return f"{number:f}"
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        # Formatted already where the unit is known; one that arrives as it is, is money: two decimals.
+        return decimal_text(value) if value.is_finite() else str(value)
+    text = str(value)
+    if isinstance(value, float) and "e" in text:
+        return f"{Decimal(text):f}"
+    return text
+
+
 def safe_cell(value) -> str:
     """The value as text, prefixed with an apostrophe when a spreadsheet would run it as a formula."""
-    text = "" if value is None else str(value)
+    text = _text(value)
     if text.startswith(FORMULA_PREFIXES):
         return "'" + text
     return text

@@ -15,6 +15,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from salestracker.csvio import decimal_text
+
 from .figures import RepFigures, StageFigures
 from .rep import day_activity, goal_lines, my_week, open_pipeline, rep_goals, stale_deals, upcoming_meetings
 from .team import (
@@ -33,12 +35,20 @@ Table = tuple[list[str], list[list]]
 
 
 def _cell(value, digits: int = 1):
-    """A figure for a spreadsheet: numbers as they are, ratios rounded, a zero denominator empty."""
+    """A figure for a spreadsheet: counts as they are, ratios and decimals rounded to ``digits``, a zero
+    denominator empty."""
     if value is None:
         return ""
     if isinstance(value, float):
         return round(value, digits)
+    if isinstance(value, Decimal):
+        return decimal_text(value, digits)
     return value
+
+
+def _money(value):
+    """Money in the team dashboard's CSV: two decimals (docs/metrics.md), empty for "—"."""
+    return _cell(value, 2)
 
 
 REP_HEADER = (
@@ -48,6 +58,7 @@ REP_HEADER = (
     gettext_noop("Achieved"),
     gettext_noop("Attainment %"),
     gettext_noop("Pace %"),
+    gettext_noop("Stretch attainment %"),
     gettext_noop("Won revenue"),
     gettext_noop("Won deals"),
     gettext_noop("Lost deals"),
@@ -77,26 +88,27 @@ def _rep_line(row: RepFigures, team_name: str) -> list:
     return [
         row.name,
         team_name,
-        _cell(row.quota_target),
-        _cell(row.quota_achieved),
+        _money(row.quota_target),
+        _money(row.quota_achieved),
         _cell(row.attainment),
         _cell(row.pace),
-        row.won_amount,
+        _cell(row.stretch_attainment),
+        _money(row.won_amount),
         row.won_deals,
         row.lost_deals,
         _cell(row.win_rate),
-        _cell(row.average_deal and round(row.average_deal, 2)),
+        _money(row.average_deal),
         _cell(row.cycle_length),
         row.open_deals,
-        row.open_amount,
-        _cell(round(row.weighted_amount, 2)),
+        _money(row.open_amount),
+        _money(row.weighted_amount),
         row.stale_deals,
         row.calls,
-        _cell(row.calls_goal and round(row.calls_goal, 1)),
+        _cell(row.calls_goal),
         row.emails,
-        _cell(row.emails_goal and round(row.emails_goal, 1)),
+        _cell(row.emails_goal),
         row.meetings,
-        _cell(row.meetings_goal and round(row.meetings_goal, 1)),
+        _cell(row.meetings_goal),
         _cell(row.connect_rate),
         _cell(row.reply_rate),
         row.booked,
@@ -161,7 +173,7 @@ def split_table(attribute: str):
     def table(scope: TeamScope, trend_unit: str) -> Table:
         split = revenue_split(reps=scope.reps, start=scope.start, end=scope.end)
         return [_("Name"), _("Deals"), _("Amount")], [
-            [row.label, row.deals, row.amount] for row in getattr(split, attribute)
+            [row.label, row.deals, _money(row.amount)] for row in getattr(split, attribute)
         ]
 
     return table
@@ -173,7 +185,7 @@ def leaderboard_table(scope: TeamScope, trend_unit: str) -> Table:
     for board in leaderboards(team_rows(scope=scope)):
         for ranked_by, entries in ((_("figure"), board["by_figure"]), (_("% of plan"), board["by_plan"])):
             for rank, (row, figure, progress) in enumerate(entries, start=1):
-                lines.append([board["title"], ranked_by, rank, row.name, figure, _cell(progress)])
+                lines.append([board["title"], ranked_by, rank, row.name, _cell(figure, 2), _cell(progress)])
     return header, lines
 
 
@@ -204,7 +216,7 @@ def trend_table(scope: TeamScope, trend_unit: str) -> Table:
             p.booked,
             p.held,
             p.won_deals,
-            p.won_amount,
+            _money(p.won_amount),
             p.lost_deals,
             _cell(p.win_rate),
         ]
@@ -241,11 +253,11 @@ def _csv_percent(value) -> str:
     """A fraction (1 = 100%) as a CSV percentage with one decimal; "—" for a zero denominator."""
     if value is None:
         return NO_RATIO
-    return f"{Decimal(value) * 100:.1f}"
+    return decimal_text(Decimal(value) * 100, 1)
 
 
 def _csv_money(value) -> str:
-    return "" if value is None else f"{Decimal(value):.2f}"
+    return "" if value is None else decimal_text(Decimal(value), 2)
 
 
 # --- My week -------------------------------------------------------------------------------
@@ -379,10 +391,10 @@ def _fmt(value, unit: str) -> str:
         return NO_RATIO
     number = Decimal(str(value))
     if unit in ("percent", "days"):
-        return f"{number:.1f}"
+        return decimal_text(number, 1)
     if unit == "money":
-        return f"{number:.2f}"
-    return f"{number.normalize():f}" if number == number.to_integral_value() else f"{number:.2f}"
+        return decimal_text(number, 2)
+    return decimal_text(number, 0) if number == number.to_integral_value() else decimal_text(number, 2)
 
 
 def figure_rows(page):
