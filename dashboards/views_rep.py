@@ -35,6 +35,7 @@ from .models import ActionItem, OneOnOne
 from .selectors import one_on_one as one_on_one_reads
 from .selectors import rep as rep_reads
 from .selectors.exports import MY_WEEK_TABLES, ONE_ON_ONE_TABLES
+from .selectors.time_spent import time_spent
 from .views import cache_figures, cached_figures
 
 # --- My week -------------------------------------------------------------------------------
@@ -44,7 +45,14 @@ from .views import cache_figures, cached_figures
 @require_GET
 def my_week(request):
     week = rep_reads.my_week(rep=request.user, today=timezone.localdate(), now=timezone.now())
-    return render(request, "dashboards/my_week.html", {"week": week})
+    return render(
+        request,
+        "dashboards/my_week.html",
+        {
+            "week": week,
+            "time_spent": time_spent(rep_ids=[request.user.pk], start=week.week.start, end=week.week.end),
+        },
+    )
 
 
 @login_required
@@ -126,6 +134,7 @@ def _one_on_one_context(request, rep, *, notes_form=None, action_form=None) -> d
             rep=rep, viewer=request.user, date_range=date_range, today=today, now=now, live=live
         )
         figures_context = {**context, "page": page, "charts": one_on_one_trend_charts(page)}
+        figures_context["time_spent"] = time_spent(rep_ids=[rep.pk], start=date_range.start, end=date_range.end)
         html = render_to_string("dashboards/one_on_one.html#one-on-one-figures", figures_context, request)
         figures_html = cache_figures("one-on-one-figures", figures_key, html)
     context["figures_html"] = figures_html
