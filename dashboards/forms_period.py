@@ -57,7 +57,7 @@ class DateRange:
 
     @property
     def label(self) -> str:
-        span = f"{date_format(self.start, 'DATE_FORMAT')} \u2013 {date_format(self.end, 'DATE_FORMAT')}"
+        span = f"{date_format(self.start, 'SHORT_DATE_FORMAT')} \u2013 {date_format(self.end, 'SHORT_DATE_FORMAT')}"
         if self.period is None:
             return span
         return f"{dict(CHOICES)[self.choice]} ({self.period}: {span})"

@@ -221,7 +221,7 @@ def one_on_one_close(request, rep_id: int):
     messages.success(
         request,
         _("One-on-one of %(day)s closed: today's figures are kept for the next one.")
-        % {"day": formats.date_format(meeting.opened_on, "DATE_FORMAT")},
+        % {"day": formats.date_format(meeting.opened_on, "SHORT_DATE_FORMAT")},
     )
     url = reverse("dashboards:one_on_one", args=[rep.pk])
     query = _period_query(request)

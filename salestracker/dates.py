@@ -47,6 +47,9 @@ def validate_in_window(value: date | datetime | None) -> None:
     if day is None or not in_window(day):
         raise ValidationError(
             _("Enter a date between %(first)s and %(last)s.")
-            % {"first": date_format(EARLIEST_DAY, "DATE_FORMAT"), "last": date_format(latest_day(), "DATE_FORMAT")},
+            % {
+                "first": date_format(EARLIEST_DAY, "SHORT_DATE_FORMAT"),
+                "last": date_format(latest_day(), "SHORT_DATE_FORMAT"),
+            },
             code="date_out_of_range",
         )

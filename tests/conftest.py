@@ -12,14 +12,16 @@ from tests.factories import AdminFactory, ManagerFactory, RepFactory, TeamFactor
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """The cache never carries over from one test to the next. Each test starts
-    as a running server does: the organisation's (default) time zone already
-    cached, so query counts are those of a warm page."""
+    as a running server does: the organisation's (default) time zone and currency
+    already cached, so query counts are those of a warm page."""
     from django.core.cache import cache
 
+    from quotas import currency
     from quotas.organisation import CACHE_KEY
 
     cache.clear()
     cache.set(CACHE_KEY, "UTC")
+    cache.set(currency.CACHE_KEY, "USD")
     yield
     cache.clear()
 

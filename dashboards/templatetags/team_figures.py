@@ -2,6 +2,11 @@
 
 {% load team_figures %}  {{ row.win_rate|pct }}  {{ row.won_amount|money }}  {{ row.cycle_length|num:1 }}
 
+Money, on every page (docs/metrics.md "Display and rounding"): ``{{ amount|currency }}`` is whole
+units followed by the organisation's currency code ("17,100 USD"), ``{{ amount|currency:2 }}`` to
+the cent (a deal's own page); ``{{ amount|money }}`` is the bare number, only in a table whose
+header or caption names the currency (``{% currency_code %}``).
+
 The output is ``floatformat``'s with the "g" (grouping) flag, character for character, but a
 dashboard formats hundreds of figures a page, and ``floatformat`` looks the locale's separators up
 again for each one (about half its time); here they are looked up once per language.
@@ -14,6 +19,8 @@ from django.utils import numberformat
 from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+
+from quotas.currency import org_currency
 
 register = template.Library()
 
@@ -67,6 +74,21 @@ def money(value):
     if value is None:
         return DASH
     return localised(value, 0)
+
+
+@register.filter
+def currency(value, digits=0):
+    """A money amount with ``digits`` decimals (whole units by default), localised, followed by the
+    organisation's currency code: "17,100 USD"; "—" for None."""
+    if value is None or value == "":
+        return DASH
+    return f"{localised(value, int(digits))} {org_currency()}"
+
+
+@register.simple_tag
+def currency_code() -> str:
+    """The organisation's currency code, for a table header that names it."""
+    return org_currency()
 
 
 @register.filter

@@ -346,7 +346,7 @@ def test_closing_freezes_the_figures_as_they_stood_that_day(client_as, manager, 
     assert (f["won_amount"].previous, f["win_rate"].previous) == ("6000.00", pytest.approx(66.6667))
     body = page_of(client_as, manager, rep).content.decode()
     assert "At the last one-on-one" in body and "Good month so far" in body
-    for key, shown in (("calls", "10"), ("won_amount", "6,000"), ("connect_rate", "40%"), ("win_rate", "67%")):
+    for key, shown in (("calls", "10"), ("won_amount", "6,000 USD"), ("connect_rate", "40%"), ("win_rate", "67%")):
         row = re.search(rf'data-testid="figure-{key}".*?data-col="previous">([^<]*)<', body, re.S)
         assert row.group(1).strip() == shown, key
 

@@ -108,10 +108,10 @@ def test_it_totals_each_column(client_as, rep, pipeline):
     assert (columns["Lead"].count, columns["Lead"].total) == (0, Decimal("0"))
     demo = _column_html(response, "Demo")
     assert re.search(r'data-testid="column-count">2<', demo)
-    assert 'data-testid="column-total">3,501<' in demo
-    assert 'data-testid="column-weighted">1,750<' in demo
+    assert 'data-testid="column-total">3,501 USD<' in demo
+    assert 'data-testid="column-weighted">1,750 USD<' in demo
     assert "Weighted (50%)" in demo
-    assert 'data-testid="column-total">12,000<' in _column_html(response, "Won")
+    assert 'data-testid="column-total">12,000 USD<' in _column_html(response, "Won")
 
 
 def test_it_flags_stale_cards_by_the_stages_rotting_days(client_as, rep, pipeline):
