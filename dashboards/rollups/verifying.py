@@ -1,4 +1,5 @@
-"""Verify: recompute every table into memory and list each difference from the stored rows.
+"""Verify: recompute every table into memory and list each difference from the stored rows;
+first, check every stored local day against its timestamp in the organisation's time zone.
 
 Public: ``verify(*, chunk=VERIFY_CHUNK) -> list[str]``.
 """
@@ -12,11 +13,14 @@ from decimal import Decimal
 from django.db import connection
 
 from accounts.models import User
+from quotas.models import OrgSettings
 
+from .local_days import STORED_DAYS, local_days_wrong
 from .sql import everything, rep_chunk
 from .tables import ACTIVITY, ATTAINMENT, CLOSED, STAGES
 
 VERIFY_CHUNK = 25  # reps compared at a time by verify
+WRONG_DAYS_SHOWN = 10  # rows listed per stored day column whose day is wrong (all are counted)
 
 
 def _rep_chunks(size: int) -> list[list[int]]:
@@ -54,8 +58,12 @@ def _rows(sql: str, params: list, width: int) -> dict[tuple, tuple]:
 
 def verify(*, chunk: int = VERIFY_CHUNK) -> list[str]:
     """Every difference between the stored dashboard rows and a fresh recompute,
-    as readable lines; empty when they agree. Reads only; writes nothing."""
-    differences: list[str] = []
+    as readable lines; empty when they agree. Reads only; writes nothing.
+
+    The recompute groups on the stored local days, as the refreshes do; so the stored days
+    are checked first, each against the local date of its timestamp in the organisation's
+    time zone (a day left in an old zone is a difference too)."""
+    differences = _stored_day_differences()
     chunks = [(rep_chunk(ids), ids) for ids in _rep_chunks(chunk)] + [(everything(), None)]
     for f, rep_ids in chunks:
         tables = (ACTIVITY, CLOSED, STAGES) if rep_ids is not None else (ATTAINMENT,)
@@ -74,3 +82,23 @@ def verify(*, chunk: int = VERIFY_CHUNK) -> list[str]:
                         f"{name} {dict(zip(table.key, key, strict=True))}: stored {have}, expected {want}"
                     )
     return differences
+
+
+def _stored_day_differences() -> list[str]:
+    """A line per stored local day that is not its timestamp's local date in the organisation's
+    zone (the first ``WRONG_DAYS_SHOWN`` of each column), and one counting them all."""
+    # Read, not the cached zone: a zone saved a moment ago counts.
+    zone = OrgSettings.objects.filter(pk=1).values_list("time_zone", flat=True).first() or "UTC"
+    lines = []
+    for stored in STORED_DAYS:
+        for column in stored.columns:
+            count, rows = local_days_wrong(stored, column, zone=zone, limit=WRONG_DAYS_SHOWN)
+            day, moment = column
+            for pk, have, want in rows:
+                lines.append(
+                    f"{stored.name} {pk}: stored {day} {_normalise(have)}, expected {_normalise(want)}"
+                    f" (the local date of {moment} in {zone})"
+                )
+            if count:
+                lines.append(f"{stored.name}.{day}: {count} rows not the local date of {moment} in {zone}")
+    return lines
