@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import HistoryAdmin
 
 from . import services
-from .models import ActivityGoal, OrgSettings, Quota, QuotaChange
+from .models import ActivityGoal, OrgSettings, Quota, QuotaChange, ZoneChange
 from .periods import Period
 
 
@@ -23,6 +23,14 @@ class OrgSettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        # While a time zone change runs, another is refused (``services.org_settings_save``).
+        return ("time_zone",) if ZoneChange.objects.active().exists() else ()
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so a new time zone starts its job here too.
+        services.org_settings_save(org_settings=obj, by=request.user)
 
 
 class QuotaAdminForm(forms.ModelForm):

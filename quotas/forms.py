@@ -41,7 +41,13 @@ class OrgSettingsForm(forms.ModelForm):
     fiscal_year_start_month = forms.TypedChoiceField(
         label=_("Fiscal year starts in"), choices=sorted(MONTHS.items()), coerce=int
     )
-    time_zone = forms.ChoiceField(label=_("Time zone"))
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        help_text=_(
+            "Days and periods follow it. Changing it recomputes the day of every activity and stage "
+            "change already saved, then rebuilds the dashboards; this page shows the progress."
+        ),
+    )
     currency = forms.CharField(
         label=_("Currency"), min_length=3, max_length=3, help_text=_("ISO 4217 code in capitals, e.g. EUR.")
     )

@@ -230,3 +230,57 @@ class ActivityGoal(models.Model):
         if self.ramp_start is None:
             return self.target
         return min(self.target, self.ramp_start + self.ramp_step * period.steps_since(first))
+
+
+class ZoneChangeStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for a worker")
+    CONVERTING = "converting", _("Recomputing the local days")
+    REBUILDING = "rebuilding", _("Rebuilding the dashboards")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Failed")
+
+
+class ZoneChangeQuerySet(models.QuerySet):
+    def active(self):
+        """Changes not yet finished or failed: stored days may be half converted, dashboards stale."""
+        return self.filter(status__in=ZoneChange.ACTIVE)
+
+
+class ZoneChange(models.Model):
+    """One change of the organisation's time zone and the job that follows it: every stored
+    local day (activities' ``day`` and ``created_day``, stage changes' ``day``) recomputed from
+    its timestamp in the new zone, then every dashboard table rebuilt. The settings page and
+    the system status page show its progress; a failed one can be started again."""
+
+    ACTIVE = (ZoneChangeStatus.QUEUED, ZoneChangeStatus.CONVERTING, ZoneChangeStatus.REBUILDING)
+
+    from_zone = models.CharField(_("from"), max_length=64)
+    to_zone = models.CharField(_("to"), max_length=64)
+    status = models.CharField(_("status"), max_length=16, choices=ZoneChangeStatus.choices)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    objects = ZoneChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("time zone change")
+        verbose_name_plural = _("time zone changes")
+
+    def __str__(self):
+        return f"{self.from_zone} → {self.to_zone} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def progress_percent(self) -> int:
+        return min(100, self.rows_done * 100 // self.rows_total) if self.rows_total else 0

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from accounts.models import Role, Team, User
 
-from .models import Quota, QuotaChange
+from .models import Quota, QuotaChange, ZoneChange
 from .periods import Period
 
 
@@ -180,3 +180,8 @@ def quota_history(
     if quota_id is not None:
         changes = changes.filter(quota_id=quota_id)
     return changes.order_by("-changed_at", "-pk")
+
+
+def zone_change_latest() -> ZoneChange | None:
+    """The latest change of the organisation's time zone (running, finished or failed), if any."""
+    return ZoneChange.objects.select_related("requested_by").order_by("-requested_at", "-pk").first()

@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 
-from .models import ActivityGoal, OrgSettings, Quota, QuotaChange
+from .models import ActivityGoal, OrgSettings, Quota, QuotaChange, ZoneChange, ZoneChangeStatus
 from .organisation import forget_org_time_zone
 from .periods import Period
+from .signals import zone_change_requested
 
 
 def _describe(quota: Quota) -> str:
@@ -158,14 +159,69 @@ def team_target_split(
 
 
 @transaction.atomic
-def org_settings_save(*, org_settings: OrgSettings) -> OrgSettings:
+def org_settings_save(*, org_settings: OrgSettings, by: User | None = None) -> OrgSettings:
     """Save the organisation's settings; a new fiscal start or time zone marks every dashboard row dirty
-    through ``dashboards/receivers.py``."""
+    through ``dashboards/receivers.py``.
+
+    A new time zone also starts a ``ZoneChange``: a job that recomputes every stored local day in
+    the new zone, then rebuilds the dashboards (METRICS.md "Time zone and the stored local day").
+    While one is still running, another new zone is refused (``time_zone``'s error): the second
+    would start from days the first has half converted, and the admin sees the first finish first."""
     org_settings.pk = 1  # there is one organisation
     org_settings.full_clean()
+    # Locked, so two admins changing the zone at once start one job, not two (PostgreSQL).
+    saved = OrgSettings.objects.select_for_update().filter(pk=1).values_list("time_zone", flat=True).first()
+    saved_zone = saved or OrgSettings._meta.get_field("time_zone").default
+    change = None
+    if org_settings.time_zone != saved_zone:
+        running = ZoneChange.objects.active().first()
+        if running is not None:
+            raise ValidationError({"time_zone": _zone_change_refusal(running)})
+        change = ZoneChange.objects.create(
+            from_zone=saved_zone, to_zone=org_settings.time_zone, status=ZoneChangeStatus.QUEUED, requested_by=by
+        )
     org_settings.save()
     transaction.on_commit(forget_org_time_zone)
+    if change is not None:
+        _zone_change_start(change)
     return org_settings
+
+
+def _zone_change_refusal(running: ZoneChange) -> str:
+    return _(
+        "The time zone is still being changed to %(zone)s (%(done)s of %(total)s rows done). "
+        "Choose another one once that has finished."
+    ) % {
+        "zone": running.to_zone,
+        "done": number_format(running.rows_done, force_grouping=True),
+        "total": number_format(running.rows_total, force_grouping=True),
+    }
+
+
+def _zone_change_start(change: ZoneChange) -> None:
+    """Ask for the change's job once this transaction commits (the job reads what it saved)."""
+    pk = change.pk
+    transaction.on_commit(
+        lambda: zone_change_requested.send(sender=ZoneChange, zone_change_id=pk),
+        robust=True,  # a broker outage is the receiver's to report; the settings are saved
+    )
+
+
+@transaction.atomic
+def zone_change_retry(*, zone_change: ZoneChange) -> ZoneChange:
+    """Start a failed time zone change's job again, from the start (the job is safe to rerun).
+    Only the latest change, and only a failed one: a newer change's job converts every day anyway."""
+    change = ZoneChange.objects.select_for_update().get(pk=zone_change.pk)
+    latest = ZoneChange.objects.order_by("-requested_at", "-pk").first()
+    if change.status != ZoneChangeStatus.FAILED or change != latest:
+        raise ValidationError(_("Only the latest time zone change, once it has failed, can be started again."))
+    change.status = ZoneChangeStatus.QUEUED
+    change.rows_done = 0
+    change.started_at = change.finished_at = None
+    change.error = ""
+    change.save(update_fields=["status", "rows_done", "started_at", "finished_at", "error"])
+    _zone_change_start(change)
+    return change
 
 
 @transaction.atomic

@@ -35,10 +35,43 @@ HISTORY_PAGE_SIZE = 50
 def org_settings(request):
     form = OrgSettingsForm(request.POST or None, instance=OrgSettings.load())
     if request.method == "POST" and form.is_valid():
-        services.org_settings_save(org_settings=form.save(commit=False))
-        messages.success(request, _("Saved the organisation settings."))
-        return redirect("quotas:org_settings")
-    return render(request, "quotas/org_settings.html", {"form": form})
+        zone_before = OrgSettings.load().time_zone
+        try:
+            saved = services.org_settings_save(org_settings=form.save(commit=False), by=request.user)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved the organisation settings."))
+            if saved.time_zone != zone_before:
+                messages.info(
+                    request,
+                    _("Every stored day is now recomputed in the new time zone, then the dashboards are rebuilt."),
+                )
+            return redirect("quotas:org_settings")
+    return render(request, "quotas/org_settings.html", {"form": form, "zone_change": selectors.zone_change_latest()})
+
+
+@admin_required
+@require_GET
+def zone_change(request):
+    """The latest time zone change's progress, alone: what the settings page polls while it runs."""
+    return render(request, "quotas/org_settings.html#zone-change", {"zone_change": selectors.zone_change_latest()})
+
+
+@admin_required
+@require_POST
+def zone_change_retry(request):
+    """Start the latest time zone change's job again after it failed."""
+    latest = selectors.zone_change_latest()
+    if latest is None:
+        raise Http404
+    try:
+        services.zone_change_retry(zone_change=latest)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Started the time zone change again."))
+    return redirect("quotas:org_settings")
 
 
 # --- quotas grid ------------------------------------------------------------

@@ -118,6 +118,8 @@ MATRIX = {
     "quotas:copy_previous": (None, (REDIRECT, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED)),
     "quotas:split": (None, ADMIN_ONLY),
     "quotas:org_settings": (None, ADMIN_ONLY),
+    "quotas:zone_change": (None, ADMIN_ONLY),
+    "quotas:zone_change_retry": (None, (REDIRECT, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED)),
     "quotas:goal_list": (None, SIGNED_IN),
     "quotas:goal_create": (None, MANAGERS),
     "quotas:goal_edit": (lambda o: {"goal_id": o["goal"].pk}, (REDIRECT, FORBIDDEN, NOT_FOUND, OK, OK)),
@@ -205,6 +207,7 @@ def test_it_answers_each_role(client, objects, outsider, manager, admin_user, ur
         ("quotas:copy_previous", None),
         ("quotas:split", None),
         ("quotas:org_settings", None),
+        ("quotas:zone_change_retry", None),
         ("quotas:planner_apply", None),
     ],
 )
@@ -212,7 +215,7 @@ def test_it_answers_each_role(client, objects, outsider, manager, admin_user, ur
 def test_it_refuses_settings_writes_to_non_admins(client, objects, manager, url_name, kwargs_key, role):
     from accounts.models import Team, Territory, User
     from pipeline.models import Pipeline, Stage
-    from quotas.models import OrgSettings, Quota, QuotaChange
+    from quotas.models import OrgSettings, Quota, QuotaChange, ZoneChange
 
     ids = {
         "user_id": objects["rep"].pk,
@@ -223,7 +226,7 @@ def test_it_refuses_settings_writes_to_non_admins(client, objects, manager, url_
     }
     url = reverse(url_name, kwargs={kwargs_key: ids[kwargs_key]} if kwargs_key else None)
     client.force_login(objects["rep"] if role == "rep" else manager)
-    tables = (User, Team, Territory, Pipeline, Stage, Quota, QuotaChange, OrgSettings)
+    tables = (User, Team, Territory, Pipeline, Stage, Quota, QuotaChange, OrgSettings, ZoneChange)
     before = [list(model.objects.values()) for model in tables]
     response = client.post(
         url,

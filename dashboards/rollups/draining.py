@@ -13,7 +13,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from quotas.models import Quota
+from quotas.models import Quota, ZoneChange
 
 from .. import figure_cache
 from ..models import DirtyMark, Scope
@@ -79,10 +79,15 @@ def drain(*, batch: int = BATCH) -> int:
     """Recompute the rows of every key marked dirty so far; returns how many marks it cleared.
 
     Marks written while it runs are left for the next drain (each writer
-    enqueues one after its commit). A mark asking for everything runs a rebuild.
+    enqueues one after its commit). A mark asking for everything runs a rebuild. While a
+    time zone change runs (``dashboards.zone_change``) it does nothing.
     A key whose refresh fails is set aside (``_refresh_apart``): the other keys of its
     batch are refreshed and cleared, the failing one waits for a later drain.
     """
+    if ZoneChange.objects.active().exists():
+        # Stored days are being moved to a new time zone: figures computed now would mix the
+        # two zones. The marks wait; the change's rebuild covers them.
+        return 0
     up_to = DirtyMark.objects.aggregate(last=Max("pk"))["last"]
     if up_to is None:
         return 0

@@ -1,0 +1,274 @@
+"""Changing the organisation's time zone recomputes every stored local day in the new zone, then
+rebuilds the dashboards; the settings page shows the job's progress (METRICS.md "Time zone and
+the stored local day").
+
+The job runs eagerly here, right after the settings' commit, as in the embedded setup; the
+integration tests run it on a real worker (tests/integration/test_zone_change_worker.py)."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import formats, timezone
+
+from activities import services as activity_services
+from activities.models import Activity
+from dashboards import rollups, tasks
+from dashboards.models import ActivityDay, DirtyMark
+from pipeline.models import StageChange
+from quotas import services
+from quotas.models import OrgSettings, ZoneChange, ZoneChangeStatus
+from tests.factories import make_deal
+
+# 23:30 UTC on 1 March 2026 is 12:30 on 2 March in Auckland (UTC+13 in March).
+LATE_EVENING_UTC = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+
+SETTINGS = {
+    "fiscal_year_start_month": "1",
+    "time_zone": "UTC",
+    "currency": "USD",
+    "default_deal_size": "25000",
+    "meeting_to_win_percent": "25",
+    "call_to_meeting_percent": "5",
+}
+
+
+def _change_zone(to: str, capture, *, by=None) -> None:
+    org = OrgSettings.load()
+    org.time_zone = to
+    with capture(execute=True):
+        services.org_settings_save(org_settings=org, by=by)
+
+
+def _calls_by_day(rep) -> dict[date, int]:
+    return dict(ActivityDay.objects.filter(rep=rep, kind="call").values_list("day", "count"))
+
+
+def test_changing_utc_to_auckland_moves_a_late_evening_call_and_its_counts_to_the_next_day(
+    rep, django_capture_on_commit_callbacks
+):
+    call = activity_services.activity_log(
+        owner=rep, by=rep, kind="call", outcome="connected", occurred_at=LATE_EVENING_UTC, created_at=LATE_EVENING_UTC
+    )
+    rollups.drain()
+    assert (call.day, call.created_day) == (date(2026, 3, 1), date(2026, 3, 1))
+    assert _calls_by_day(rep) == {date(2026, 3, 1): 1}
+
+    _change_zone("Pacific/Auckland", django_capture_on_commit_callbacks)
+
+    call.refresh_from_db()
+    assert (call.day, call.created_day) == (date(2026, 3, 2), date(2026, 3, 2))
+    assert _calls_by_day(rep) == {date(2026, 3, 2): 1}
+    change = ZoneChange.objects.get()
+    assert (change.from_zone, change.to_zone, change.status) == ("UTC", "Pacific/Auckland", ZoneChangeStatus.DONE)
+    assert change.rows_done == change.rows_total == 1
+    assert change.started_at <= change.finished_at
+    assert rollups.verify() == []
+
+
+def test_changing_the_zone_moves_the_day_of_a_stage_change(rep, django_capture_on_commit_callbacks):
+    deal = make_deal(owner=rep, created_at=LATE_EVENING_UTC)
+    first = StageChange.objects.get(deal=deal)
+    assert first.day == date(2026, 3, 1)
+
+    _change_zone("Pacific/Auckland", django_capture_on_commit_callbacks)
+
+    assert StageChange.objects.get(pk=first.pk).day == date(2026, 3, 2)
+    assert ZoneChange.objects.get().rows_done == 1  # one stage change, no activity
+
+
+def test_changing_the_zone_converts_rows_in_batches_and_counts_every_row(
+    rep, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr("dashboards.zone_change.BATCH", 2)
+    for hour in range(5):
+        activity_services.activity_log(
+            owner=rep, by=rep, kind="call", outcome="connected", occurred_at=LATE_EVENING_UTC.replace(hour=19 + hour)
+        )
+    _change_zone("Pacific/Auckland", django_capture_on_commit_callbacks)
+    # 19:30 to 23:30 UTC on 1 March are 08:30 to 12:30 on 2 March in Auckland.
+    assert set(Activity.objects.values_list("day", flat=True)) == {date(2026, 3, 2)}
+    change = ZoneChange.objects.get()
+    assert (change.rows_done, change.rows_total) == (5, 5)
+
+
+def test_saving_the_settings_without_a_new_zone_starts_no_job(db, django_capture_on_commit_callbacks):
+    org = OrgSettings.load()
+    org.currency = "EUR"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.org_settings_save(org_settings=org)
+    assert not ZoneChange.objects.exists()
+
+
+def test_refreshes_wait_while_a_zone_change_runs(rep):
+    ZoneChange.objects.create(from_zone="UTC", to_zone="Pacific/Auckland", status=ZoneChangeStatus.CONVERTING)
+    activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected", occurred_at=LATE_EVENING_UTC)
+    assert rollups.drain() == 0
+    assert DirtyMark.objects.exists()  # kept for the change's rebuild
+    assert not ActivityDay.objects.exists()
+
+
+def test_the_nightly_rebuild_waits_while_a_zone_change_runs(rep):
+    ZoneChange.objects.create(from_zone="UTC", to_zone="Pacific/Auckland", status=ZoneChangeStatus.QUEUED)
+    activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected", occurred_at=LATE_EVENING_UTC)
+    tasks.rebuild_rollups.run()
+    assert not ActivityDay.objects.exists()
+
+
+# --- a second change, a failure ------------------------------------------------------------------
+
+
+def test_it_refuses_another_zone_while_a_change_runs(client_as, admin_user):
+    ZoneChange.objects.create(
+        from_zone="UTC", to_zone="Pacific/Auckland", status=ZoneChangeStatus.CONVERTING, rows_done=2000, rows_total=5000
+    )
+    OrgSettings.objects.create(pk=1, time_zone="Pacific/Auckland")
+    response = client_as(admin_user).post(reverse("quotas:org_settings"), {**SETTINGS, "time_zone": "Europe/Berlin"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["time_zone"] == [
+        "The time zone is still being changed to Pacific/Auckland (2,000 of 5,000 rows done). "
+        "Choose another one once that has finished."
+    ]
+    assert OrgSettings.load().time_zone == "Pacific/Auckland"
+    assert ZoneChange.objects.count() == 1
+
+
+def test_other_settings_save_while_a_zone_change_runs(client_as, admin_user):
+    ZoneChange.objects.create(from_zone="UTC", to_zone="Pacific/Auckland", status=ZoneChangeStatus.CONVERTING)
+    OrgSettings.objects.create(pk=1, time_zone="Pacific/Auckland")
+    data = {**SETTINGS, "time_zone": "Pacific/Auckland", "currency": "NZD"}
+    response = client_as(admin_user).post(reverse("quotas:org_settings"), data)
+    assert response.status_code == 302
+    assert OrgSettings.load().currency == "NZD"
+    assert ZoneChange.objects.count() == 1
+
+
+def test_a_failed_change_shows_its_error_and_can_be_started_again(
+    client_as, admin_user, rep, django_capture_on_commit_callbacks, monkeypatch
+):
+    activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected", occurred_at=LATE_EVENING_UTC)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("dashboards.zone_change.local_days_recompute", broken)
+    _change_zone("Pacific/Auckland", django_capture_on_commit_callbacks, by=admin_user)
+    change = ZoneChange.objects.get()
+    assert (change.status, change.error) == (ZoneChangeStatus.FAILED, "RuntimeError: disk full")
+    assert not ZoneChange.objects.active().exists()  # the refreshes run again meanwhile
+
+    client = client_as(admin_user)
+    page = client.get(reverse("quotas:org_settings")).content.decode()
+    assert "Changing the time zone to Pacific/Auckland failed" in page
+    assert "RuntimeError: disk full" in page
+    assert reverse("quotas:zone_change_retry") in page
+
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("quotas:zone_change_retry"))
+    assert response.url == reverse("quotas:org_settings")
+    change.refresh_from_db()
+    assert (change.status, change.error, change.rows_done) == (ZoneChangeStatus.DONE, "", 1)
+    assert Activity.objects.get().day == date(2026, 3, 2)
+
+
+def test_it_refuses_to_start_again_a_change_that_did_not_fail(client_as, admin_user):
+    ZoneChange.objects.create(from_zone="UTC", to_zone="Pacific/Auckland", status=ZoneChangeStatus.DONE)
+    response = client_as(admin_user).post(reverse("quotas:zone_change_retry"), follow=True)
+    assert "Only the latest time zone change, once it has failed, can be started again." in response.content.decode()
+    assert ZoneChange.objects.get().status == ZoneChangeStatus.DONE
+
+
+def test_a_queue_that_cannot_take_the_job_fails_the_change(db, django_capture_on_commit_callbacks, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError("Connection refused")
+
+    monkeypatch.setattr(tasks.change_time_zone, "delay", refuse)
+    _change_zone("Pacific/Auckland", django_capture_on_commit_callbacks)
+    assert OrgSettings.load().time_zone == "Pacific/Auckland"  # the settings are saved
+    change = ZoneChange.objects.get()
+    assert change.status == ZoneChangeStatus.FAILED
+    assert change.error == "Could not reach the task queue: OSError: Connection refused"
+
+
+def test_a_duplicate_delivery_of_a_finished_change_does_nothing(rep, django_capture_on_commit_callbacks):
+    activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected", occurred_at=LATE_EVENING_UTC)
+    _change_zone("Pacific/Auckland", django_capture_on_commit_callbacks)
+    change = ZoneChange.objects.get()
+    Activity.objects.update(day=date(2026, 3, 1))
+    tasks.change_time_zone.run(change.pk)
+    assert Activity.objects.get().day == date(2026, 3, 1)  # left alone: the change had finished
+    assert ZoneChange.objects.get().finished_at == change.finished_at
+
+
+# --- what the admin sees -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url_name", ["quotas:org_settings", "dashboards:system_status"], ids=["settings", "system status"]
+)
+def test_the_page_shows_a_running_change_with_its_progress_and_polls_it(client_as, admin_user, url_name):
+    ZoneChange.objects.create(
+        from_zone="UTC", to_zone="Pacific/Auckland", status=ZoneChangeStatus.CONVERTING, rows_done=2000, rows_total=5000
+    )
+    page = client_as(admin_user).get(reverse(url_name)).content.decode()
+    assert "Recomputing every stored day in Pacific/Auckland: 2,000 of 5,000 rows done" in page
+    assert f'hx-get="{reverse("quotas:zone_change")}" hx-trigger="every 2s"' in page
+    assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in page  # a reload without JavaScript
+
+
+def test_the_progress_fragment_is_the_part_alone(client_as, admin_user):
+    ZoneChange.objects.create(
+        from_zone="UTC", to_zone="Pacific/Auckland", status=ZoneChangeStatus.REBUILDING, rows_done=5000, rows_total=5000
+    )
+    response = client_as(admin_user).get(reverse("quotas:zone_change"), headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert body.strip().startswith('<section id="zone-change"')
+    assert "Every stored day is in Pacific/Auckland (5,000 rows). Rebuilding the dashboards" in body
+    assert "<form" not in body  # not the settings form
+
+
+def test_the_page_says_when_the_change_finished_and_stops_polling(
+    client_as, admin_user, rep, django_capture_on_commit_callbacks
+):
+    activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected", occurred_at=LATE_EVENING_UTC)
+    client = client_as(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("quotas:org_settings"), {**SETTINGS, "time_zone": "Pacific/Auckland"})
+    assert response.status_code == 302
+    change = ZoneChange.objects.get()
+    assert change.requested_by == admin_user
+    page = client.get(reverse("quotas:org_settings")).content.decode()
+    assert "The time zone changed from UTC to Pacific/Auckland: the day of 1 row was recomputed" in page
+    with timezone.override("Pacific/Auckland"):  # pages show times in the organisation's zone
+        finished = formats.date_format(timezone.localtime(change.finished_at), "SHORT_DATETIME_FORMAT")
+    assert f"finished {finished}." in page
+    assert "every 2s" not in page and 'http-equiv="refresh"' not in page
+
+
+def test_the_settings_page_says_nothing_of_a_change_before_the_first(client_as, admin_user):
+    page = client_as(admin_user).get(reverse("quotas:org_settings")).content.decode()
+    assert 'id="zone-change"' not in page
+
+
+# --- who may -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["rep", "teammate", "manager", "outsider"])
+def test_only_an_admin_changes_the_zone(db, client_as, request, who):
+    response = client_as(request.getfixturevalue(who)).post(
+        reverse("quotas:org_settings"), {**SETTINGS, "time_zone": "Pacific/Auckland"}
+    )
+    assert response.status_code == 403
+    assert OrgSettings.load().time_zone == "UTC"
+    assert not ZoneChange.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["rep", "teammate", "manager", "outsider"])
+def test_only_an_admin_starts_a_failed_change_again(db, client_as, request, who):
+    change = ZoneChange.objects.create(from_zone="UTC", to_zone="Pacific/Auckland", status=ZoneChangeStatus.FAILED)
+    user = request.getfixturevalue(who)
+    assert client_as(user).post(reverse("quotas:zone_change_retry")).status_code == 403
+    assert client_as(user).get(reverse("quotas:zone_change")).status_code == 403
+    change.refresh_from_db()
+    assert change.status == ZoneChangeStatus.FAILED
