@@ -272,3 +272,29 @@ def test_only_an_admin_starts_a_failed_change_again(db, client_as, request, who)
     assert client_as(user).get(reverse("quotas:zone_change")).status_code == 403
     change.refresh_from_db()
     assert change.status == ZoneChangeStatus.FAILED
+
+
+def test_a_new_zone_saved_in_django_admin_starts_the_job_too(client, rep, django_capture_on_commit_callbacks):
+    from accounts.models import User
+
+    superuser = User.objects.create_superuser("root", "root@example.com", "pw-long-enough")
+    activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected", occurred_at=LATE_EVENING_UTC)
+    OrgSettings.load()
+    client.force_login(superuser)
+    data = {
+        "fiscal_year_start_month": "1",
+        "time_zone": "Pacific/Auckland",
+        "currency": "USD",
+        "default_deal_size": "25000",
+        "default_meeting_to_win_rate": "0.25",
+        "default_call_to_meeting_rate": "0.05",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:quotas_orgsettings_change", args=[1]), data)
+    assert response.status_code == 302
+    assert ZoneChange.objects.get().status == ZoneChangeStatus.DONE
+    assert Activity.objects.get().day == date(2026, 3, 2)
+    # While a change runs, the admin form shows the zone without letting it change.
+    ZoneChange.objects.create(from_zone="Pacific/Auckland", to_zone="UTC", status=ZoneChangeStatus.QUEUED)
+    form = client.get(reverse("admin:quotas_orgsettings_change", args=[1])).context["adminform"].form
+    assert "time_zone" not in form.fields
