@@ -114,19 +114,25 @@ class RepFigures:
     open_amount: Decimal = ZERO
     weighted_amount: Decimal = ZERO
     stale_deals: int = 0
-    # Quota (Attainment) for the quota period
+    # Quota prorated to the range (docs/metrics.md "Quota over a chosen range"): targets x the share of
+    # each quota period's days inside the range; achieved = won in the range, in the measure shown
     quota_target: Decimal | None = None
     quota_achieved: Decimal | None = None
     quota_stretch_target: Decimal | None = None
-    quota_is_own: bool = True  # team total: the team's own quota (False: sum of the members')
-    elapsed_share: float = 0.0  # of the quota period, today
-    quota_plan: Decimal | None = None  # quota target times the share of the quota period inside the range
-    quota_period: Period | None = None
+    quota_is_own: bool = True  # team total: the team's own quota (False: sum of the rows')
+    elapsed_share: float = 0.0  # of the range, today
+    quota_kind: str | None = None  # the period kind of the quotas prorated (month, quarter or year)
     quota_measure: str | None = None
-    # Activity goals for the range (ramped, prorated)
+    # Activity goals for the range (ramped, prorated to the days a goal was in force, rounded half up)
     calls_goal: Decimal | None = None
     emails_goal: Decimal | None = None
     meetings_goal: Decimal | None = None
+    # What each goal column compares with its plan: the count over the same days as the plan (the
+    # range's, or from the first day the goal was in force when later); booked: meetings booked
+    calls_goal_count: int = 0
+    emails_goal_count: int = 0
+    meetings_goal_count: int = 0
+    booked_goal_count: int = 0
     computed_at: datetime | None = None
 
     @property
@@ -154,22 +160,23 @@ class RepFigures:
         """Minutes in selling kinds / all logged minutes, in percent."""
         return percent(self.selling_minutes, self.minutes)
 
+    # Goal progress: the count over the goal's days / the plan shown (rounded), in percent.
     @property
     def calls_progress(self) -> float | None:
-        return percent(self.calls, self.calls_goal)
+        return percent(self.calls_goal_count, self.calls_goal)
 
     @property
     def emails_progress(self) -> float | None:
-        return percent(self.emails, self.emails_goal)
+        return percent(self.emails_goal_count, self.emails_goal)
 
     @property
     def meetings_progress(self) -> float | None:
-        return percent(self.meetings, self.meetings_goal)
+        return percent(self.meetings_goal_count, self.meetings_goal)
 
     @property
     def booked_progress(self) -> float | None:
         """Meetings booked / the meetings goal for the range, in percent (leaderboard "% of plan")."""
-        return percent(self.booked, self.meetings_goal)
+        return percent(self.booked_goal_count, self.meetings_goal)
 
     # METRICS.md "Pipeline"
     @property
@@ -196,9 +203,15 @@ class RepFigures:
     def has_quota(self) -> bool:
         return self.quota_target is not None
 
+    def won_in(self, measure: str) -> Decimal:
+        """What a quota of ``measure`` counts as achieved: won revenue, won deals or units, in the range."""
+        if measure == Measure.REVENUE:
+            return self.won_amount
+        return Decimal(self.won_deals if measure == Measure.WON_DEALS else self.won_units)
+
     @property
     def attainment(self) -> float | None:
-        """Achieved / target of the quota period, in percent."""
+        """Achieved / the target prorated to the range, in percent."""
         return percent(self.quota_achieved, self.quota_target)
 
     @property
@@ -207,7 +220,7 @@ class RepFigures:
 
     @property
     def pace(self) -> float | None:
-        """Achieved / (target x elapsed share of the quota period), in percent."""
+        """Achieved / (prorated target x elapsed share of the range), in percent."""
         if self.quota_target is None:
             return None
         return percent(self.quota_achieved, self.quota_target * Decimal(str(self.elapsed_share)))
@@ -222,8 +235,11 @@ class RepFigures:
 
     @property
     def revenue_progress(self) -> float | None:
-        """Won revenue in the range / the quota's plan for the range, in percent (leaderboard "% of plan")."""
-        return percent(self.won_amount, self.quota_plan)
+        """Won revenue in the range / the revenue quota prorated to the range, in percent (leaderboard
+        "% of plan"); None when the quotas shown are not revenue quotas."""
+        if self.quota_measure != Measure.REVENUE:
+            return None
+        return percent(self.won_amount, self.quota_target)
 
 
 ADDITIVE_FIGURES = [
@@ -246,6 +262,10 @@ ADDITIVE_FIGURES = [
     "open_amount",
     "weighted_amount",
     "stale_deals",
+    "calls_goal_count",
+    "emails_goal_count",
+    "meetings_goal_count",
+    "booked_goal_count",
 ]
 
 

@@ -262,18 +262,40 @@ def one_on_one_page(
 ) -> OneOnOnePage:
     """Everything on a rep's one-on-one page for ``date_range``: the rep's figures against the team
     average (``rep_rows`` / ``team_total`` / ``team_average``: each count and amount of the
-    team divided by its reps, ratios of the team's sums), 12-week trends for both, stage conversion and
+    team divided by its reps, ratios of the team's sums, the team attainment the team dashboard
+    shows), 12-week trends for both, stage conversion and
     days in stage against the team (``stage_rows``), stale deals, goals over their last
     periods, quota and reverse funnel, and, for a manager or admin, the private notes. A fixed number
     of queries whatever the data size."""
     org = OrgSettings.load()
     live = live or one_on_one_live(rep=rep, viewer=viewer, now=now)
     members, people = live.members, live.people
-    rows = rep_rows(reps=people, start=date_range.start, end=date_range.end, today=today, pipeline=live.pipeline)
+    fiscal_start = org.fiscal_year_start_month
+    rows = rep_rows(
+        reps=people,
+        start=date_range.start,
+        end=date_range.end,
+        today=today,
+        fiscal_start=fiscal_start,
+        pipeline=live.pipeline,
+    )
     rep_row = next(row for row in rows if row.rep.pk == rep.pk)
     member_ids = {m.pk for m in members}
     member_rows = [row for row in rows if row.rep.pk in member_ids]
-    average = team_average(team_total(member_rows)) if member_rows else None
+    # The team attainment of the team dashboard (``team_total``): the team's own quota when it has one.
+    total = (
+        team_total(
+            member_rows,
+            team=rep.team,
+            start=date_range.start,
+            end=date_range.end,
+            today=today,
+            fiscal_start=fiscal_start,
+        )
+        if member_rows
+        else None
+    )
+    average = team_average(total) if total else None
 
     kept = live.keeping
     figures = _figure_lines(rep_row, average, kept)

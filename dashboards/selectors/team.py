@@ -14,7 +14,7 @@ Public API (keyword-only arguments; ``reps`` is any iterable of users):
 - ``stage_totals(rows) -> list[StageFigures]``
 - ``revenue_split(*, reps, start, end) -> RevenueSplit``
 - ``trend(*, reps, unit="week", count=12, end) -> list[TrendPoint]``
-- ``quota_share_history(*, reps, period, measure, count=6) -> list[QuotaShare]``
+- ``quota_share_history(*, reps, end, measure, fiscal_start=1, count=6) -> list[QuotaShare]``
 - ``team_figures(*, scope, pipeline, trend_unit) -> TeamFigures`` (the page), and its parts for the
   CSV exports: ``team_rows``, ``team_total_row``, ``team_stage_rows``, ``team_funnels``,
   ``team_quota_shares``, ``leaderboards``
@@ -50,6 +50,7 @@ from ..models import ActivityDay, ClosedDay, StageRollup
 from .figures import (
     ADDITIVE_STAGE_VALUES,
     MONEY,
+    QUOTA_KINDS,
     ZERO,
     QuotaShare,
     RepFigures,
@@ -60,7 +61,7 @@ from .figures import (
     last_refreshed,
     sum_of,
 )
-from .per_rep import periods_q, rep_rows, team_total
+from .per_rep import rep_rows, team_total
 
 SORTS = {
     "name": lambda r: str(r.rep or "").lower(),
@@ -344,24 +345,46 @@ def trend(*, reps: Iterable[User], unit: str = "week", count: int = 12, end: dat
     return points
 
 
-def quota_share_history(*, reps: Iterable[User], period: Period, measure: str, count: int = 6) -> list[QuotaShare]:
-    """Share of reps at quota for ``period`` and the ``count - 1`` before it (same kind and measure),
-    oldest first, counted in SQL from ``Attainment``: one query."""
-    periods = [period]
-    while len(periods) < count:
-        periods.insert(0, periods[0].previous())
+def quota_share_history(
+    *, reps: Iterable[User], end: date, measure: str, fiscal_start: int = 1, count: int = 6
+) -> list[QuotaShare]:
+    """Share of reps at quota (from the stored ``Attainment``) for the quota period holding ``end`` and
+    the ``count - 1`` before it, oldest first, in ``measure``: of the finest kind (month, fiscal quarter,
+    fiscal year) that any of ``reps`` has a quota of in the period holding ``end``; empty when none
+    has. One query for the three kinds."""
+    chains = {}
+    for kind in QUOTA_KINDS:
+        chain = [Period.containing(end, kind, fiscal_start)]
+        while len(chain) < count:
+            chain.insert(0, chain[0].previous())
+        chains[kind] = chain
     rows = (
         Quota.objects.filter(rep__in=list(reps), measure=measure)
-        .filter(periods_q(periods))
-        .values("period_start")
+        .filter(periods_q([p for chain in chains.values() for p in chain]))
+        .values("period_kind", "period_start")
         .annotate(with_quota=Count("pk"), at_quota=Count("pk", filter=Q(attainment__attainment__gte=1)))
         .order_by()
     )
-    found = {row["period_start"]: row for row in rows}
-    return [
-        QuotaShare(p, found.get(p.start, {}).get("at_quota", 0), found.get(p.start, {}).get("with_quota", 0))
-        for p in periods
-    ]
+    found = {(row["period_kind"], row["period_start"]): row for row in rows}
+    for kind, chain in chains.items():
+        if (kind, chain[-1].start) in found:
+            return [
+                QuotaShare(
+                    p,
+                    found.get((kind, p.start), {}).get("at_quota", 0),
+                    found.get((kind, p.start), {}).get("with_quota", 0),
+                )
+                for p in chain
+            ]
+    return []
+
+
+def periods_q(periods: list[Period]) -> Q:
+    """Quotas of exactly these periods."""
+    condition = Q(pk__in=[])
+    for period in periods:
+        condition |= Q(period_kind=period.kind, period_start=period.start)
+    return condition
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -440,9 +463,12 @@ def team_funnels(*, scope: TeamScope, stage_figures: list[StageFigures]) -> list
 
 
 def team_quota_shares(*, scope: TeamScope, total: RepFigures) -> list[QuotaShare]:
-    if total.quota_period is None:
+    """The share of reps at quota in the measure the page shows (METRICS.md "Share of reps at quota")."""
+    if total.quota_measure is None:
         return []
-    return quota_share_history(reps=scope.reps, period=total.quota_period, measure=total.quota_measure)
+    return quota_share_history(
+        reps=scope.reps, end=scope.end, measure=total.quota_measure, fiscal_start=scope.fiscal_start
+    )
 
 
 def leaderboards(rows: list[RepFigures]) -> list[dict]:

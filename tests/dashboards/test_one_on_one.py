@@ -131,6 +131,22 @@ def test_it_shows_the_rep_against_the_team_average(client_as, manager, rep, data
     assert (f["stale_deals"].rep, f["stale_deals"].team) == (1, Decimal("0.5"))
 
 
+def test_the_team_attainment_is_the_same_on_the_one_on_one_page_and_the_team_dashboard(
+    client_as, manager, rep, team, data
+):
+    # docs/metrics.md "Team attainment": Enterprise East in November won 6,000 + 12,000 = 18,000. Its
+    # members' quotas add up to 30,000 (60%), but the team has its own Q4 quota of 69,000, which counts
+    # November's 30 of its 92 days: 22,500. Both pages: 18,000 / 22,500 = 80%.
+    Quota.objects.create(team=team, period_kind="quarter", period_start=date(2026, 10, 1), target=Decimal("69000"))
+    rollups.rebuild()
+    f = figures(page_of(client_as, manager, rep))
+    assert f["attainment"].team == pytest.approx(80.0)
+    assert f["attainment"].rep == pytest.approx(60.0)  # the rep's own: 6,000 / 10,000
+    total = client_as(manager).get(reverse("dashboards:team")).context["total"]
+    assert (total.quota_achieved, total.quota_target) == (Decimal("18000"), Decimal("22500"))
+    assert total.attainment == pytest.approx(80.0)
+
+
 def test_it_renders_the_figures_localised(client_as, manager, rep, data):
     body = page_of(client_as, manager, rep).content.decode()
     assert "9,000" in body and "66.7%" not in body  # percentages shown whole

@@ -200,12 +200,54 @@ def test_a_team_quota_of_its_own_wins_over_the_members_sum(client_as, manager, t
     assert total.attainment == 40.0
 
 
-def test_a_team_quota_of_another_period_is_not_mixed_with_the_members_month(client_as, manager, team, month):
+def test_a_team_quota_of_a_quarter_is_prorated_to_the_month(client_as, manager, team, month):
+    # The team's own Q4 quota of 90,000 counts November's 30 of its 92 days: 29,347.83; achieved = the rows' 10,000.
     Quota.objects.create(team=team, period_kind="quarter", period_start=date(2026, 10, 1), target=Decimal("90000"))
     rollups.rebuild()
     total = _page(client_as(manager)).context["total"]
+    assert total.quota_is_own
+    assert total.quota_target == Decimal("90000") * 30 / 92
+    assert total.quota_achieved == Decimal("10000")
+    assert total.attainment == pytest.approx(10000 / (90000 * 30 / 92) * 100)
+
+
+def test_the_team_total_adds_up_the_rows_shown_after_a_rep_leaves(client_as, manager, team, month):
+    # A rep who won 7,000 in November leaves: the team's stored attainment still counts it, the total
+    # row does not. Achieved = the rows' won revenue (8,000 + 2,000), against the team's 25,000 = 40%.
+    leaver = RepFactory(username="leaver", team=team)
+    won(leaver, month["pipeline"], "7000", date(2026, 11, 9), date(2026, 11, 1))
+    Quota.objects.create(team=team, period_kind="month", period_start=date(2026, 11, 1), target=Decimal("25000"))
+    leaver.is_active = False
+    leaver.save()
+    rollups.rebuild()
+    response = _page(client_as(manager))
+    total = response.context["total"]
+    assert leaver not in [row.rep for row in response.context["rows"]]
+    assert total.quota_achieved == total.won_amount == Decimal("10000")
+    assert total.attainment == 40.0
+
+
+def test_without_a_team_quota_the_total_target_is_the_rows_prorated_targets(client_as, manager, rep, teammate, month):
+    # "Last week" (9-15 November): each rep's November quota x 7/30; the total adds both and all the rows' wins.
+    response = _page(client_as(manager), period="custom", start="2026-11-09", end="2026-11-15")
+    total = response.context["total"]
     assert not total.quota_is_own
-    assert total.quota_target == Decimal("20000")
+    assert total.quota_target.quantize(Decimal("0.01")) == Decimal("4666.67")  # 2 x 10,000 x 7/30
+    assert total.quota_achieved == Decimal("5000")  # the owner's 5,000 on 10 November
+    assert total.attainment == pytest.approx(5000 / (20000 * 7 / 30) * 100)
+
+
+def test_a_team_goal_that_started_in_the_range_counts_the_teams_calls_since_its_first_week(
+    client_as, manager, team, month
+):
+    # The team's own goal, 10 calls a week from Tuesday 10 November (in force from Monday 9): weeks of 9, 16
+    # and 23 November and 1 day of the week of 30 November: 10 x (3 + 1/7) = 31.4, shown as 31. Calls since
+    # 9 November: the owner's on 9, 10 and 11 November and the teammate's 5 = 8 of the month's 15.
+    ActivityGoal.objects.create(team=team, metric="call", frequency="week", target=10, starts_on=date(2026, 11, 10))
+    total = _page(client_as(manager)).context["total"]
+    assert total.calls == 15
+    assert (total.calls_goal_count, total.calls_goal) == (8, Decimal(31))
+    assert total.calls_progress == pytest.approx(800 / 31)
 
 
 def test_it_marks_reps_below_pace(client_as, manager, rep, teammate, month):
@@ -313,8 +355,9 @@ def test_a_custom_range_reads_only_its_days(client_as, manager, rep, month):
     response = _page(client_as(manager), period="custom", start="2026-11-02", end="2026-11-05")
     owner = _row(response, rep)
     assert owner.calls == 4 and owner.won_amount == Decimal("3000")
-    # The quota period of a custom range: the month holding its last day.
-    assert owner.attainment == 80.0
+    # The November quota prorated to 4 of its 30 days: 3,000 / (10,000 x 4/30) = 225%.
+    assert owner.quota_target == Decimal("10000") * 4 / 30
+    assert owner.attainment == pytest.approx(225.0)
 
 
 def test_it_refuses_a_custom_range_that_ends_before_it_starts(client_as, manager, month):
