@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "salestracker.security.session_timeouts",
     "quotas.middleware.OrgTimeZoneMiddleware",
+    # An Http404 from a view renders templates/404.html even with DEBUG on (salestracker/errors.py).
+    "salestracker.errors.views_raise_styled_404",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -112,6 +114,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # The dashboard tables' covering keys (dashboards/models.py: ActivityDay and StageRollup's unique
+    # constraints, ClosedDay's index, each with INCLUDE columns) are for PostgreSQL's index-only scans.
+    # SQLite has no INCLUDE: it builds ClosedDay's index on the key columns alone (W040) and skips the
+    # two unique constraints (W039). Nothing relies on them there: the rollup engine deletes a key's
+    # rows before inserting them, under SQLite's one writer at a time. Only these two checks, only on
+    # SQLite; tests/test_system_checks.py fails if any other model starts raising them.
+    SILENCED_SYSTEM_CHECKS = ["models.W039", "models.W040"]
 elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # The planner's default cost of a random page read (4, from spinning disks) makes it hash a
     # whole table where an index finds the few rows a page needs (a rep's board joined all 30,000

@@ -1,5 +1,7 @@
 """Our error pages: a styled 404 for another team's object even with DEBUG on, a styled 500, a favicon."""
 
+from pathlib import Path
+
 import pytest
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
@@ -52,4 +54,4 @@ def test_it_sends_favicon_ico_to_the_icon(client, db):
 
 def test_it_ships_the_icon_as_a_static_file():
     path = finders.find("favicon.svg")
-    assert path and "<svg" in open(path).read()
+    assert path and "<svg" in Path(path).read_text()
