@@ -7,7 +7,9 @@ Later features add their demo data in this same command. It lives in
 dashboards because it fills every app, and only dashboards may import them all.
 """
 
+import logging
 import random
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.management import call_command
@@ -17,9 +19,11 @@ from django.utils.translation import gettext as _
 
 from accounts import services
 from accounts.models import Role, Team, Territory, User
+from activities.models import Activity
 from dashboards.demo.activities import seed_activity_demo
 from dashboards.demo.pipeline import seed_pipeline_demo
 from dashboards.demo.quotas import seed_quota_demo
+from pipeline.models import Deal
 
 DEMO_PASSWORD = "demo"
 
@@ -63,9 +67,42 @@ class Command(BaseCommand):
         if User.objects.filter(username="admin").exists():
             self.stdout.write(_("The demo organisation is already there; nothing changed."))
         else:
-            seed_demo_organisation()
-            self.stdout.write(self.style.SUCCESS(_("Seeded the demo organisation.")))
+            with quiet_task_logs():
+                seed_demo_organisation()
+            self.stdout.write(self.style.SUCCESS(summary_text()))
         self.stdout.write(logins_text())
+
+
+# Seeding runs the rollup refresh in-process (eager Celery), and each task would log a line of its
+# own, as would kombu's warning that the in-memory broker has no host name: `make run` shows only the
+# summary and the logins. The rollup engine's warnings still show.
+QUIET_LOGGERS = {"celery.app.trace": logging.WARNING, "dashboards.rollups": logging.WARNING, "kombu": logging.ERROR}
+
+
+@contextmanager
+def quiet_task_logs():
+    loggers = {logging.getLogger(name): level for name, level in QUIET_LOGGERS.items()}
+    before = {logger: logger.level for logger in loggers}
+    for logger, level in loggers.items():
+        logger.setLevel(level)
+    try:
+        yield
+    finally:
+        for logger, level in before.items():
+            logger.setLevel(level)
+
+
+def summary_text() -> str:
+    """One line: what the demo organisation holds."""
+    return _(
+        "Seeded the demo organisation: %(people)d people in %(teams)d teams, "
+        "%(deals)s deals, %(activities)s activities."
+    ) % {
+        "people": User.objects.count(),
+        "teams": Team.objects.count(),
+        "deals": f"{Deal.objects.count():,}",
+        "activities": f"{Activity.objects.count():,}",
+    }
 
 
 @transaction.atomic
