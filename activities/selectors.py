@@ -189,8 +189,4 @@ def upcoming_meetings(*, user: User, now: datetime) -> UpcomingMeetings:
 
 def deal_activities(*, deal: Deal) -> QuerySet[Activity]:
     """Every activity linked to ``deal``, oldest first, for the deal's timeline."""
-    return (
-        Activity.objects.filter(deal=deal)
-        .select_related("owner", "contact", "deal_stage")
-        .order_by("occurred_at", "pk")
-    )
+    return Activity.objects.filter(deal=deal).select_related("owner", "contact").order_by("occurred_at", "pk")

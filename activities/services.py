@@ -119,7 +119,6 @@ def activity_log(
         company=company,
         contact=contact,
         deal=deal,
-        deal_stage_id=deal.stage_id if deal else None,
         lead_source=lead_source,
         notes=notes,
         created_at=created_at,
@@ -136,14 +135,11 @@ def activity_update(*, activity: Activity, by, **fields) -> Activity:
 
     The save leaves dirty marks on the days before and after through ``dashboards/receivers.py``.
     """
-    deal_changed = "deal" in fields and getattr(fields["deal"], "pk", None) != activity.deal_id
     for name, value in fields.items():
         setattr(activity, name, value)
     check_activity(kind=activity.kind, outcome=activity.outcome, occurred_at=activity.occurred_at)
     check_prospecting(kind=activity.kind, contact=activity.contact, company=activity.company)
     activity.company = _links(by=by, deal=activity.deal, contact=activity.contact, company=activity.company)
-    if deal_changed:
-        activity.deal_stage_id = activity.deal.stage_id if activity.deal else None
     activity.day = timezone.localdate(activity.occurred_at)
     activity.full_clean()
     activity.save()

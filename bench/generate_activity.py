@@ -1,6 +1,6 @@
 """About 50 activities per rep per working day (calls, emails, meetings, demos,
 prospecting, follow-ups and non-selling time), each linked to the rep's contacts,
-companies and the deals open that day, with the stage the deal sat in at the time;
+companies and the deals open that day;
 streamed to the database in chunks.
 
 Rows are plain tuples, not model instances: at ten million rows the difference is
@@ -18,7 +18,7 @@ from bench.rows import CLOCK, BulkLoad, Progress, epoch
 
 ACTIVITY_FIELDS = (
     "owner", "kind", "outcome", "occurred_at", "day", "duration_minutes", "company", "contact", "deal",
-    "deal_stage", "lead_source", "notes", "created_at", "created_day",
+    "lead_source", "notes", "created_at", "created_day",
 )  # fmt: skip
 CHUNK = 200_000
 
@@ -110,10 +110,10 @@ class _Day:
         return int(mean * (0.7 + 0.6 * self.rnd()) + self.rnd())
 
     def add(self, kind, outcome, at, moment, minutes, company, contact, deal, created=None, created_day=None):
-        """A row; a deal's stage is the one it sat in at ``moment``."""
+        """A row (``moment``: when it happened; the rollups find the deal's stage then from its history)."""
         self.rows.append(
             (self.owner, kind, outcome, at, self.day_text, minutes, company, contact, deal and deal.id,
-             deal and deal.stage_at(moment), None, "", created or at, created_day or self.day_text)
+             None, "", created or at, created_day or self.day_text)
         )  # fmt: skip
 
 
@@ -159,7 +159,7 @@ def _prospecting(d: _Day, h: Habits, source_ids) -> None:
         at, _moment = d.when()
         contact, company = d.book[int(rnd() * len(d.book))]
         d.rows.append(
-            (d.owner, "prospecting", "", at, d.day_text, 10 + int(rnd() * 35), company, contact, None, None,
+            (d.owner, "prospecting", "", at, d.day_text, 10 + int(rnd() * 35), company, contact, None,
              source_ids[int(rnd() * len(source_ids))], "", at, d.day_text)
         )  # fmt: skip
 
@@ -204,7 +204,7 @@ def _non_selling(d: _Day, h: Habits) -> None:
         pick = rnd()
         kind = "internal_meeting" if pick < 0.4 else "admin" if pick < 0.75 else "travel" if pick < 0.9 else "training"
         d.rows.append(
-            (d.owner, kind, "", at, d.day_text, 15 * (1 + int(rnd() * 4)), None, None, None, None, None, "", at,
+            (d.owner, kind, "", at, d.day_text, 15 * (1 + int(rnd() * 4)), None, None, None, None, "", at,
              d.day_text)
         )  # fmt: skip
 
@@ -214,4 +214,4 @@ def _booked(rng, owner, day, today, book, tz) -> tuple:
     at = f"{day.isoformat()} {CLOCK[540 + int(rng.random() * 480)]}{tz}"
     booked = f"{today.isoformat()} 07:00:00{tz}"
     return (owner, "meeting" if rng.random() < 0.65 else "demo", "scheduled", at, day.isoformat(), 30, company,
-            contact, None, None, None, "", booked, today.isoformat())  # fmt: skip
+            contact, None, None, "", booked, today.isoformat())  # fmt: skip

@@ -197,7 +197,7 @@ class StageRollup(models.Model):
     completed stays in the stage that *ended* in the period, ``stay_days`` their
     total length in days and ``median_stay_days`` their median; ``left_forward``
     counts the deals (each once) whose stay ended by a move forward. ``followups`` are activities on a deal
-    logged in the period while the deal sat in the stage.
+    that happened in the period while the deal sat in the stage (from the deal's stage history).
     """
 
     # No index of its own: the table's key index starts with the rep.

@@ -98,6 +98,12 @@ def deal_post_delete(sender, instance, **kwargs):
 def stage_change_post_save(sender, instance, created, **kwargs):
     if created:
         mark_days(Scope.PIPELINE, [(instance.owner_id, instance.day)])
+        if instance.from_stage_id is None:
+            return  # the deal's creation: no activity is linked to it yet
+        # A follow-up counts against the stage its deal sat in when it happened: the deal's
+        # activities dated at or after the move (a meeting booked ahead) now count against the new stage.
+        later = Activity.objects.filter(deal_id=instance.deal_id, occurred_at__gte=instance.changed_at)
+        mark_days(Scope.PIPELINE, later.values_list("owner_id", "day"))
 
 
 # --- settings that change how history reads --------------------------------------------------

@@ -172,7 +172,6 @@ class _Checker:
             "company_id": company_id,
             "contact_id": contact.pk if contact else None,
             "deal_id": deal.pk if deal else None,
-            "deal_stage_id": deal.stage_id if deal else None,
             "lead_source_id": lead_source.pk if lead_source else None,
             "notes": cells.get("notes", ""),
         }

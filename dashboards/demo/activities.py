@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from activities.models import MEETING_KINDS, Activity, Kind, Outcome
 from activities.signals import activities_created
-from pipeline.models import Contact, Deal, StageChange
+from pipeline.models import Contact, Deal
 
 # calls/day, connect rate, emails/day, reply rate, meetings/week, positive share, non-selling minutes/day
 HABITS = {
@@ -40,10 +40,7 @@ def seed_activity_demo(*, users: dict, rng: random.Random) -> int:
     for username, habits in HABITS.items():
         owner = users[username]
         contacts = list(Contact.objects.filter(owner=owner).select_related("company"))
-        deals = list(Deal.objects.filter(owner=owner).select_related("stage"))
-        history: dict[int, list[tuple]] = {}
-        for change in StageChange.objects.filter(deal__owner=owner).order_by("changed_at"):
-            history.setdefault(change.deal_id, []).append((change.changed_at, change.to_stage_id))
+        deals = list(Deal.objects.filter(owner=owner))
         for offset in range(DAYS, -8, -1):
             day = today - timedelta(days=offset)
             if day.weekday() >= 5:
@@ -56,7 +53,6 @@ def seed_activity_demo(*, users: dict, rng: random.Random) -> int:
                     habits=habits,
                     contacts=contacts,
                     deals=deals,
-                    history=history,
                     tz=tz,
                     rng=rng,
                 )
@@ -70,21 +66,11 @@ def _at(day, tz, rng: random.Random) -> datetime:
     return datetime.combine(day, time(8, 0), tzinfo=tz) + timedelta(minutes=rng.randint(0, 9 * 60))
 
 
-def _stage_at(history: list[tuple], moment) -> int | None:
-    """The stage a deal sat in at ``moment``, from its stage history."""
-    stage_id = None
-    for changed_at, to_stage_id in history:
-        if changed_at > moment:
-            break
-        stage_id = to_stage_id
-    return stage_id
-
-
-def _one_day(*, owner, day, today, habits, contacts, deals, history, tz, rng):
+def _one_day(*, owner, day, today, habits, contacts, deals, tz, rng):
     """One rep's activity on ``day``: the selling and non-selling work of a past day, and
     on any day perhaps a meeting or demo (booked ahead; on a future day, still scheduled)."""
     calls, connect, emails, reply, meetings_week, positive, non_selling = habits
-    rows = _DayRows(owner=owner, day=day, today=today, contacts=contacts, deals=deals, history=history, tz=tz, rng=rng)
+    rows = _DayRows(owner=owner, day=day, today=today, contacts=contacts, deals=deals, tz=tz, rng=rng)
     out = []
     if day <= today:
         out += _selling(rows, rng, calls=calls, connect=connect, emails=emails, reply=reply)
@@ -97,9 +83,9 @@ def _one_day(*, owner, day, today, habits, contacts, deals, history, tz, rng):
 class _DayRows:
     """Builds one day's activities for one rep, linked as ``services.activity_log`` would link them."""
 
-    def __init__(self, *, owner, day, today, contacts, deals, history, tz, rng):
+    def __init__(self, *, owner, day, today, contacts, deals, tz, rng):
         self.owner, self.day, self.today, self.tz, self.rng = owner, day, today, tz, rng
-        self.contacts, self.deals, self.history = contacts, deals, history
+        self.contacts, self.deals = contacts, deals
         self.now = timezone.now()
 
     def row(self, kind, outcome, minutes, booked=None, link=True) -> Activity:
@@ -113,25 +99,26 @@ class _DayRows:
                 at = now - timedelta(minutes=rng.randint(1, 240))
         contact = rng.choice(self.contacts) if self.contacts and link else None
         deal = None
-        # Only deals that existed and were still open that day get the activity.
-        live = [d for d in self.deals if d.created_at.date() <= day <= (d.closed_on or self.today)] if link else []
+        logged = min(booked or at, now)
+        # Only deals that existed when it was done and logged, and were still open that day, get the
+        # activity: the stage it counts against is the one the deal sat in then (docs/metrics.md).
+        first, on = min(at, logged), timezone.localdate(at)
+        live = [d for d in self.deals if d.created_at <= first and on <= (d.closed_on or self.today)] if link else []
         if live and rng.random() < 0.3:
             deal = rng.choice(live)
             contact = None
-        created = booked or at
         return Activity(
             owner=self.owner,
             kind=kind,
             outcome=outcome,
             occurred_at=at,
-            day=timezone.localdate(at),
+            day=on,
             duration_minutes=minutes,
             contact=contact,
             company=deal.company if deal else (contact.company if contact else None),
             deal=deal,
-            deal_stage_id=(_stage_at(self.history.get(deal.pk, []), at) or deal.stage_id) if deal else None,
-            created_at=min(created, now),
-            created_day=timezone.localdate(min(created, now)),
+            created_at=logged,
+            created_day=timezone.localdate(logged),
         )
 
 

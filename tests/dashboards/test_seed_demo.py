@@ -111,3 +111,19 @@ def test_it_seeds_audited_quotas_and_a_ramped_goal(db, debug_on):
     ramped = ActivityGoal.objects.get(rep__username="jordan", ramp_start__isnull=False)
     this_week = OrgSettings.load().period(timezone.localdate(), "week")
     assert [ramped.target_for(this_week), ramped.target_for(this_week.next())] == [50, 60]
+
+
+def test_it_never_links_an_activity_to_a_deal_before_the_deal_existed(db, debug_on, monkeypatch):
+    from django.db.models import F
+
+    from activities.models import Activity
+
+    monkeypatch.setattr("dashboards.demo.pipeline.DEALS_PER_REP", 12)
+    monkeypatch.setattr("dashboards.demo.activities.DAYS", 60)
+    call_command("seed_demo")
+    on_deals = Activity.objects.exclude(deal=None)
+    assert on_deals.exists()
+    # Neither done nor logged before its deal was created, nor after the deal was closed.
+    assert not on_deals.filter(occurred_at__lt=F("deal__created_at")).exists()
+    assert not on_deals.filter(created_at__lt=F("deal__created_at")).exists()
+    assert not on_deals.filter(day__gt=F("deal__closed_on")).exists()

@@ -10,10 +10,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
+from activities import services as activity_services
 from dashboards import rollups
 from dashboards.models import ClosedDay, StageRollup
 from pipeline import services as pipeline_services
+from quotas.periods import Period
 from tests.dashboards.rollups.helpers import MON, deal_for, drained_clean, flow, log, lose, move, stage_row
 from tests.factories import LostReasonFactory, make_deal, make_pipeline, stage
 from tests.helpers import at
@@ -168,3 +171,38 @@ def test_reassigning_a_deal_moves_its_flow_to_the_new_owner(rep, teammate):
     rollups.drain()
     assert not StageRollup.objects.filter(rep=rep).exists()
     assert StageRollup.objects.filter(rep=teammate, period_kind="week").get().entered == 1
+
+
+def test_a_follow_up_counts_against_the_stage_the_deal_sat_in_when_it_happened(rep, teammate, manager, pipeline):
+    deal = deal_for(rep, pipeline, at(MON, 9))  # created in Lead, Monday 9:00
+    move(deal, "Qualified", at(MON + timedelta(days=2)))  # Wednesday
+    # Logged after the move, each dated by when it happened:
+    log(rep, "call", "connected", day=MON + timedelta(days=1), deal=deal)  # Tuesday: the deal sat in Lead
+    log(rep, "call", "connected", day=MON, hour=8, deal=deal)  # before the deal existed: its first stage, Lead
+    log(rep, "email", "sent", day=MON + timedelta(days=3), deal=deal)  # Thursday: in Qualified
+    # A teammate's call on the rep's deal, logged by their manager:
+    activity_services.activity_log(
+        owner=teammate, by=manager, kind="call", outcome="connected", occurred_at=at(MON + timedelta(days=1)), deal=deal
+    )
+    drained_clean()
+
+    # 2 follow-ups while the deal sat in Lead / 1 deal that left Lead forward = 2.0.
+    lead = stage_row(rep, pipeline, "Lead", "week", MON)
+    assert (lead.followups, lead.left_forward) == (2, 1)
+    assert stage_row(rep, pipeline, "Qualified", "week", MON).followups == 1
+    # A follow-up counts for its owner, against the stage of the deal's own history.
+    assert stage_row(teammate, pipeline, "Lead", "week", MON).followups == 1
+
+
+def test_a_scheduled_meeting_counts_against_the_stage_the_deal_is_in_when_it_takes_place(rep, pipeline):
+    now = timezone.now()
+    deal = deal_for(rep, pipeline, now - timedelta(days=2))
+    meeting = log(rep, "demo", "scheduled", day=(now + timedelta(days=2)).date(), deal=deal)
+    drained_clean()
+    week = Period.containing(meeting.day, "week").start
+    assert stage_row(rep, pipeline, "Lead", "week", week).followups == 1
+    # The deal moves to Demo before the meeting: the meeting now counts against Demo.
+    move(deal, "Demo", now - timedelta(minutes=1))
+    drained_clean()
+    assert stage_row(rep, pipeline, "Lead", "week", week) is None
+    assert stage_row(rep, pipeline, "Demo", "week", week).followups == 1
