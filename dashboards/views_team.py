@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
 from accounts.permissions import manager_required
@@ -29,6 +30,55 @@ from .selectors.team import TeamScope, sort_rows, team_figures
 from .views import cache_figures, cached_figures
 
 TREND_UNITS = ("week", "month")
+
+
+@dataclass(frozen=True)
+class RepGroup:
+    key: str
+    label: str
+    columns: tuple[tuple[str, str], ...]
+
+
+# The rep table's 17 figures in three groups, one shown at a time (``?view=``), so a group fits a
+# 1280 px screen beside the rep column and a phone shows a short card per rep.
+REP_GROUPS = (
+    RepGroup(
+        "results",
+        _("Results"),
+        (
+            ("attainment", _("Attainment")),
+            ("pace", _("Pace")),
+            ("won_amount", _("Won revenue")),
+            ("win_rate", _("Win rate")),
+            ("average_deal", _("Avg deal")),
+        ),
+    ),
+    RepGroup(
+        "activity",
+        _("Activity"),
+        (
+            ("calls", _("Calls")),
+            ("emails", _("Emails")),
+            ("meetings", _("Meetings")),
+            ("connect_rate", _("Connect")),
+            ("reply_rate", _("Reply")),
+            ("booked", _("Booked")),
+            ("held", _("Held")),
+            ("positive_rate", _("Positive")),
+            ("selling_share", _("Selling time")),
+        ),
+    ),
+    RepGroup(
+        "pipeline",
+        _("Pipeline"),
+        (
+            ("open_amount", _("Open pipeline")),
+            ("stale_deals", _("Stale")),
+            ("cycle_length", _("Cycle (days)")),
+        ),
+    ),
+)
+REP_VIEWS = {group.key for group in REP_GROUPS}
 
 
 def _teams_for(request) -> tuple[list[Team], Team | None]:
@@ -113,6 +163,8 @@ def team(request):
     sort = request.GET.get("sort", "name")
     descending = request.GET.get("dir", "desc" if sort != "name" else "asc") == "desc"
     trend_query = _query_without(request, "trend")
+    view_query = _query_without(request, "view")
+    rep_view = request.GET.get("view", "results")
     context = {
         "dashboard": dashboard,
         "form": form,
@@ -122,6 +174,9 @@ def team(request):
         "query": request.GET.urlencode(),
         "unit": unit,
         "trend_query": f"{trend_query}&" if trend_query else "",
+        "rep_groups": REP_GROUPS,
+        "rep_view": rep_view if rep_view in REP_VIEWS else "results",
+        "view_query": f"{view_query}&" if view_query else "",
     }
     # The open pipeline is read live and is part of the key; the other figures are read only
     # when that key is not cached yet (figure_cache).
