@@ -117,6 +117,26 @@ class BoardColumn:
         return sum((d.amount * self.stage.probability / 100 for d in self.deals), Decimal("0"))
 
 
+@dataclass(frozen=True)
+class BoardTotal:
+    """The open pipeline a board shows: its open columns added up (won and lost columns are not pipeline)."""
+
+    count: int
+    value: Decimal
+    weighted: Decimal
+
+
+def board_total(*, columns: list[BoardColumn]) -> BoardTotal:
+    """The deals in the board's open stages, for its filter: how many, their value and their value
+    weighted by each stage's win probability (METRICS.md "Pipeline"). No query: from the columns."""
+    open_columns = [column for column in columns if not column.stage.is_closed]
+    return BoardTotal(
+        count=sum(column.count for column in open_columns),
+        value=sum((column.total for column in open_columns), Decimal("0")),
+        weighted=sum((column.weighted for column in open_columns), Decimal("0")),
+    )
+
+
 def board_deals(*, pipeline: Pipeline, user, owner=None, team=None, territory=None) -> QuerySet[Deal]:
     """The deals a board shows: the user's visible deals of this pipeline,
     open ones and those closed in the last 30 days, filtered."""

@@ -264,6 +264,7 @@ def _board_context(request, *, pipeline, filter_data) -> dict:
         "pipeline": pipeline,
         "filters": filters,
         "columns": columns,
+        "total": selectors.board_total(columns=columns),
         "board_url": board_url,
         # Each card's "Move" link comes back to this board, filters included.
         "move_next": quote(board_url, safe="/"),
