@@ -89,7 +89,7 @@ class PeriodDay(models.Model):
 # Each dashboard table's value columns, named once: the tables' covering indexes and the
 # rollup engine's statements (``rollups/tables/``) both use them.
 ACTIVITY_DAY_VALUES = ("count", "minutes", "booked", "connected", "replied", "held", "positive")
-CLOSED_DAY_SPLITS = ("won", "lead_source_id", "territory_id", "segment", "deal_type", "competitor_id")
+CLOSED_DAY_SPLITS = ("won", "lead_source_id", "territory_id", "segment", "deal_type", "competitor_id", "stage_id")
 CLOSED_DAY_VALUES = ("deals", "amount", "units", "cycle_days")
 STAGE_ROLLUP_VALUES = (
     "entered",
@@ -153,7 +153,8 @@ class ClosedDay(models.Model):
 
     A deal counts on its current ``closed_on`` in its current (won or lost)
     stage: a deal reopened and won again counts once, on the last win.
-    Territory and segment are the company's at the time of the refresh.
+    Territory and segment are the company's at the time of the refresh; ``stage_id`` is the won or
+    lost stage the deal is in (the stage funnel's won and lost stages read their counts here).
     ``cycle_days`` is the sum, over these deals, of close date minus created
     date in whole days (sales cycle length = cycle_days / deals, won only).
     """
@@ -167,6 +168,7 @@ class ClosedDay(models.Model):
     segment = models.CharField(max_length=16, blank=True)
     deal_type = models.CharField(max_length=16)
     competitor_id = models.IntegerField(null=True)
+    stage_id = models.IntegerField(null=True)  # null only in rows computed before it was kept
     deals = models.IntegerField(default=0)
     amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     units = models.IntegerField(default=0)

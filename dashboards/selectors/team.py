@@ -137,6 +137,7 @@ def stage_rows(
     period_start: date | None = None,
     start: date | None = None,
     end: date | None = None,
+    closed: tuple[date, date] | None = None,
 ) -> list[StageFigures]:
     """Stage figures per (rep, stage) from ``StageRollup``, summed in SQL, in pipeline and stage order.
 
@@ -146,6 +147,10 @@ def stage_rows(
     range (so a custom range reads whole weeks: the week holding ``start`` is
     left out unless it starts on ``start``, the week holding ``end`` is counted
     whole). Only stages with any figure appear. Two queries.
+
+    With ``closed`` (first and last day), the won and lost stages count the closed deals of those
+    days instead of their entries, from ``ClosedDay`` as the closed-deal figures do (see
+    ``_closed_stage_figures``): three queries.
     """
     reps = {rep.pk: rep for rep in reps}
     period = _stage_period_filter(period_kind=period_kind, period_start=period_start, start=start, end=end)
@@ -167,16 +172,54 @@ def stage_rows(
         .order_by()
     )
     sums = list(sums)
-    stages = Stage.objects.in_bulk({row["stage_id"] for row in sums}) if sums else {}
-    rows = []
+    closings = _closings(reps, *closed) if closed else {}
+    stage_ids = {row["stage_id"] for row in sums} | {stage_id for _, stage_id in closings}
+    stages = Stage.objects.in_bulk(stage_ids) if stage_ids else {}
+    found: dict[tuple[int, int], StageFigures] = {}
     for row in sums:
         stage = stages.get(row["stage_id"])
         if stage is None:
             continue
         values = {name[:-1]: value for name, value in row.items() if name.endswith("_")}
-        rows.append(StageFigures(stage=stage, rep=reps[row["rep_id"]], **values))
+        found[row["rep_id"], stage.pk] = StageFigures(stage=stage, rep=reps[row["rep_id"]], **values)
+    if closed:
+        _closed_stage_figures(found, closings, stages, reps)
+    rows = list(found.values())
     rows.sort(key=lambda r: (r.stage.pipeline_id, _stage_rank(r.stage), r.stage.order, r.stage.pk, str(r.rep)))
     return rows
+
+
+def _closings(reps: dict[int, User], start: date, end: date) -> dict[tuple[int, int], dict]:
+    """(rep id, stage id) -> the deals closed on ``start``..``end`` in that won or lost stage, and when
+    they were last computed: one query on ``ClosedDay``."""
+    rows = (
+        ClosedDay.objects.filter(rep_id__in=list(reps), day__range=(start, end), stage_id__isnull=False)
+        .values("rep_id", "stage_id")
+        .annotate(deals=Sum("deals"), at=Max("computed_at"))
+        .order_by()
+    )
+    return {(row["rep_id"], row["stage_id"]): row for row in rows}
+
+
+def _closed_stage_figures(found: dict, closings: dict, stages: dict, reps: dict) -> None:
+    """Won and lost stages in the funnel (docs/metrics.md, "Pipeline"): "entered" is the deals closed in
+    the range in that stage, each once on its current close date as in the closed-deal figures (a deal
+    won, reopened and won again counts once, on its last win; won, reopened and lost counts as lost
+    only); "won" is the same count on a won stage, 0 on a lost one; advanced, lost and still open are
+    0. Stays (a reopened deal's time in the won stage) and follow-ups stay as stored."""
+    for (rep_id, stage_id), stage in ((key, stages.get(key[1])) for key in {*found, *closings}):
+        if stage is None or not stage.is_closed:
+            continue
+        figures = found.get((rep_id, stage_id)) or StageFigures(stage=stage, rep=reps[rep_id])
+        closing = closings.get((rep_id, stage_id), {"deals": 0, "at": None})
+        figures.entered = closing["deals"]
+        figures.won = closing["deals"] if stage.kind == StageKind.WON else 0
+        figures.advanced = figures.lost = figures.still_open = 0
+        figures.computed_at = last_refreshed(figures.computed_at, closing["at"])
+        if figures.entered or figures.stays or figures.followups:
+            found[rep_id, stage_id] = figures
+        else:
+            found.pop((rep_id, stage_id), None)
 
 
 def _stage_rank(stage: Stage) -> int:
@@ -443,10 +486,13 @@ def team_total_row(*, scope: TeamScope, rows: list[RepFigures]) -> RepFigures:
 
 
 def team_stage_rows(*, scope: TeamScope) -> list[StageFigures]:
+    """The funnel's rows: the range's stage figures, the won and lost stages counting the closed deals
+    of the range's own days (a custom range included), as the closed-deal figures beside them do."""
     kind, period_start = stage_period(scope.start, scope.end, scope.fiscal_start)
+    closed = (scope.start, scope.end)
     if kind:
-        return stage_rows(reps=scope.reps, period_kind=kind, period_start=period_start)
-    return stage_rows(reps=scope.reps, start=scope.start, end=scope.end)
+        return stage_rows(reps=scope.reps, period_kind=kind, period_start=period_start, closed=closed)
+    return stage_rows(reps=scope.reps, start=scope.start, end=scope.end, closed=closed)
 
 
 def team_funnels(*, scope: TeamScope, stage_figures: list[StageFigures]) -> list[dict]:

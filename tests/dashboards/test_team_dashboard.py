@@ -413,9 +413,11 @@ def test_it_shows_the_stage_funnel_with_conversion_leakage_and_days(client_as, m
 
 def test_a_custom_range_sums_the_weeks_that_start_inside_it(client_as, manager, funnel):
     # 3 to 15 November: the week of 2 November starts before the range and is left out, so
-    # nothing entered Lead; the stays that ended on 4 and 6 November are left out too.
+    # nothing entered Lead; the stays that ended on 4 and 6 November are left out too. The lost
+    # stage counts the deals lost on the range's own days, as the closed-deal figures do: 6 November.
     response = _page(client_as(manager), period="custom", start="2026-11-03", end="2026-11-15")
-    assert response.context["figures"].funnels == []
+    [funnel] = response.context["figures"].funnels
+    assert [(s["total"].stage.name, s["total"].entered) for s in funnel["stages"]] == [("Lost", 1)]
     response = _page(client_as(manager), period="custom", start="2026-11-02", end="2026-11-15")
     lead = response.context["figures"].funnels[0]["stages"][0]["total"]
     assert (lead.entered, lead.advanced) == (3, 1)

@@ -23,12 +23,12 @@ class ClosedTable(DayTable):
         created_sql, created_params = connection.ops.datetime_cast_date_sql("d.created_at", (), org_time_zone())
         sql = f"""
             SELECT d.owner_id, d.closed_on, (st.kind = '{StageKind.WON}'), d.lead_source_id, co.territory_id,
-                co.segment, d.deal_type, d.competitor_id, COUNT(*), SUM(d.amount), SUM(d.units),
+                co.segment, d.deal_type, d.competitor_id, d.stage_id, COUNT(*), SUM(d.amount), SUM(d.units),
                 SUM({date_diff("d.closed_on", created_sql)})
             FROM {DEAL} d JOIN {STAGE} st ON st.id = d.stage_id JOIN {COMPANY} co ON co.id = d.company_id
             WHERE st.kind IN ('{StageKind.WON}', '{StageKind.LOST}') AND d.closed_on IS NOT NULL AND {where}
             GROUP BY d.owner_id, d.closed_on, (st.kind = '{StageKind.WON}'), d.lead_source_id, co.territory_id,
-                co.segment, d.deal_type, d.competitor_id"""
+                co.segment, d.deal_type, d.competitor_id, d.stage_id"""
         # The created date's SQL appears once per row in SUM; its parameters (SQLite's
         # time zone names) come first in the statement.
         return sql, list(created_params)
