@@ -71,3 +71,32 @@ def test_the_one_on_one_picker_applies_on_change_and_keeps_a_button_for_no_scrip
 
 def test_the_picker_without_script_still_applies_a_period(team_page):
     assert "Last quarter (" in team_page(period="last_quarter")
+
+
+# --- counts that follow a quick-log (activities.views.log answers with HX-Trigger: activity-logged) ---
+
+LISTENS = 'hx-trigger="activity-logged from:body"'
+
+
+def test_the_team_dashboard_renders_itself_again_after_a_quick_log(team_page):
+    dashboard = re.search(r'<div id="dashboard"[^>]*>', team_page(period="last_month")).group(0)
+    assert LISTENS in dashboard and 'hx-get="/team/?period=last_month"' in dashboard
+
+
+@pytest.mark.parametrize(
+    ("url", "part"),
+    [
+        ("dashboards:my_week", "my-week-figures"),
+        ("activities:list", "kind-counts"),
+    ],
+)
+def test_a_reps_pages_fetch_their_counts_again_after_a_quick_log(client_as, rep, url, part):
+    body = client_as(rep).get(reverse(url)).content.decode()
+    tag = re.search(rf'<[a-z]+ [^>]*id="{part}"[^>]*>', body).group(0)
+    assert LISTENS in tag and f'hx-select="#{part}"' in tag
+
+
+def test_the_one_on_one_figures_fetch_themselves_again_after_a_quick_log(client_as, manager, rep):
+    body = client_as(manager).get(reverse("dashboards:one_on_one", args=[rep.pk])).content.decode()
+    tag = re.search(r'<div id="one-on-one-figures"[^>]*>', body).group(0)
+    assert LISTENS in tag and 'hx-select="#one-on-one-figures"' in tag

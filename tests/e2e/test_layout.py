@@ -1,0 +1,97 @@
+"""The pages as a manager and a rep read them on a 1280 px laptop and on a 390 px phone: no sideways
+scrolling, every board column on screen, a card per rep on a phone, a period picker that applies on
+change, and counts that follow a quick-log without a reload."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import sign_in, submit_sign_in
+from tests.factories import CompanyFactory, ContactFactory, RepFactory
+
+NO_SIDEWAYS_SCROLL = "document.scrollingElement.scrollWidth <= window.innerWidth"
+
+
+@pytest.fixture
+def demo(live_server, seed_small_demo):
+    seed_small_demo(days=14)
+    return live_server.url
+
+
+def test_the_team_dashboard_fits_a_laptop_screen(demo, page: Page):
+    sign_in(page, demo, "manager", password="demo", width=1280)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(demo + reverse("dashboards:team"))
+    table = page.get_by_test_id("rep-table")
+    expect(table).to_be_visible()
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    for testid in ("rep-table", "funnel-table", "stage-matrix"):
+        box = page.get_by_test_id(testid).first.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1280, testid
+    # Another group of columns, in place (htmx), and still no sideways scroll.
+    page.get_by_test_id("rep-view-activity").click()
+    expect(page).to_have_url(re.compile(r"view=activity"))
+    expect(table.locator("thead").get_by_role("link", name="Calls")).to_be_visible()
+    expect(table.locator("thead").get_by_role("link", name="Won revenue")).to_be_hidden()
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+
+
+def test_a_phone_shows_a_card_per_rep(demo, page: Page):
+    sign_in(page, demo, "manager", password="demo")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(demo + reverse("dashboards:team"))
+    cards = page.get_by_test_id("rep-card")
+    expect(cards).to_have_count(4)  # Enterprise East's reps
+    expect(cards.first).to_be_visible()
+    expect(page.get_by_test_id("rep-table")).to_be_hidden()
+    assert cards.first.bounding_box()["width"] <= 390
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+
+
+def test_the_board_shows_every_stage_on_a_laptop(demo, page: Page):
+    sign_in(page, demo, "rep", password="demo", width=1280)
+    page.goto(demo + reverse("pipeline:board"))
+    columns = page.get_by_test_id("board-column")
+    expect(columns).to_have_count(7)  # Lead to Negotiation, Won and Lost
+    for index in range(7):
+        box = columns.nth(index).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1280, index
+    expect(page.get_by_test_id("board-total")).to_contain_text("Open pipeline")
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+
+
+def test_the_period_picker_applies_when_changed(demo, page: Page):
+    sign_in(page, demo, "manager", password="demo", width=1280)
+    page.goto(demo + reverse("dashboards:team"))
+    page.evaluate("window.__marker = 1")
+    page.get_by_test_id("dashboard-picker").get_by_label("Period").select_option("last_quarter")
+    expect(page.get_by_test_id("range-label")).to_contain_text("Last quarter")
+    expect(page).to_have_url(re.compile(r"period=last_quarter"))
+    assert page.evaluate("window.__marker") == 1  # swapped in place, not a new page
+    expect(page.get_by_role("button", name="Show", exact=True)).to_have_count(0)
+
+
+def test_a_quick_log_on_my_week_updates_its_counts(live_server, page: Page):
+    rep = RepFactory(username="quinn", first_name="Quinn", last_name="Hughes")
+    ContactFactory(owner=rep, first_name="Grace", last_name="Hopper", company=CompanyFactory(name="Navy"))
+    page.goto(live_server.url + reverse("dashboards:my_week"))
+    submit_sign_in(page, "quinn")
+    expect(page.get_by_test_id("page-heading")).to_have_text("Hello, Quinn")
+    page.wait_for_load_state("domcontentloaded")
+    expect(page.get_by_text("Nothing logged yet today.")).to_be_visible()
+    page.evaluate("window.__marker = 1")
+
+    page.keyboard.press("l")
+    panel = page.locator("#quick-log")
+    expect(panel).to_be_visible()
+    panel.get_by_text("Connected", exact=True).click()
+    panel.get_by_label("Who").press_sequentially("hopp", delay=30)
+    panel.get_by_role("option", name=re.compile("Grace Hopper")).click()
+    panel.get_by_role("button", name="Save").click()
+    expect(panel.get_by_test_id("quick-log-confirmation")).to_contain_text("Call logged")
+
+    # The figures behind the panel: fetched again on the activity-logged event, not reloaded.
+    expect(page.get_by_test_id("today-call").locator("td").first).to_have_text("1")
+    assert page.evaluate("window.__marker") == 1
