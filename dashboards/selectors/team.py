@@ -4,13 +4,16 @@ the share of reps at quota. The one-on-one page compares a rep with the team thr
 stage and trend reads.
 
 Each function costs a fixed number of queries whatever the number of reps or
-rows: ``stage_rows`` 2, ``revenue_split`` 5, ``trend`` 2, ``quota_share_history`` 1.
+rows: ``stage_rows`` 2 (3 with ``closed``), ``stage_medians`` 1, ``opportunity_cohorts`` 1,
+``revenue_split`` 5, ``trend`` 2, ``quota_share_history`` 1.
 
 Public API (keyword-only arguments; ``reps`` is any iterable of users):
 
 - ``sort_rows(rows, *, by, descending=True) -> list[RepFigures]``, ``leaderboard(rows, *, by) -> list[RepFigures]``
 - ``stage_period(start, end, fiscal_start=1) -> (period_kind, period_start)``
-- ``stage_rows(*, reps, period_kind=None, period_start=None, start=None, end=None) -> list[StageFigures]``
+- ``stage_rows(*, reps, period_kind=None, period_start=None, start=None, end=None, closed=None) -> list[StageFigures]``
+- ``stage_days(*, start, end, fiscal_start=1)``, ``stage_medians(*, reps, first, last) -> {stage id: days}``,
+  ``opportunity_cohorts(*, reps, start, end) -> {pipeline id: (reached, won)}``
 - ``stage_totals(rows) -> list[StageFigures]``
 - ``revenue_split(*, reps, start, end) -> RevenueSplit``
 - ``trend(*, reps, unit="week", count=12, end) -> list[TrendPoint]``
@@ -27,15 +30,20 @@ Cases METRICS.md leaves open, defined here:
   out, one straddling the end counted whole).
 - **Days in stage** shown per stage is the average (stay days / completed
   stays); a team's is the average over all its reps' stays, never an average
-  of averages.
+  of averages; beside it the median of the same stays (``stage_medians``).
+- **Won and lost stages** in the team funnel count the range's closed deals
+  (``_closed_stage_figures``); the **opportunity-to-win rate** follows the
+  deals that reached the opportunity stage in the range (``opportunity_cohorts``).
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from django.db import connection
 from django.db.models import Case, CharField, Count, DateField, Max, OuterRef, Q, Subquery, Sum, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +55,7 @@ from quotas.models import Quota
 from quotas.periods import Period
 
 from ..models import ActivityDay, ClosedDay, StageRollup
+from ..rollups.sql import CHANGE, DEAL, STAGE, days_between
 from .figures import (
     ADDITIVE_STAGE_VALUES,
     MONEY,
@@ -59,6 +68,7 @@ from .figures import (
     StageFigures,
     TrendPoint,
     last_refreshed,
+    percent,
     sum_of,
 )
 from .per_rep import rep_rows, team_total
@@ -220,6 +230,76 @@ def _closed_stage_figures(found: dict, closings: dict, stages: dict, reps: dict)
             found[rep_id, stage_id] = figures
         else:
             found.pop((rep_id, stage_id), None)
+
+
+def stage_days(*, start: date, end: date, fiscal_start: int = 1) -> tuple[date, date] | None:
+    """The days whose stays the range's stage figures hold: the range itself when it is one stored
+    period; else the whole weeks that start inside it (None when no week does)."""
+    if stage_period(start, end, fiscal_start)[0]:
+        return start, end
+    first = start + timedelta(days=-start.weekday() % 7)  # the first Monday on or after start
+    if first > end:
+        return None
+    return first, end + timedelta(days=6 - end.weekday())
+
+
+def stage_medians(*, reps: Iterable[User], first: date, last: date) -> dict[int, float]:
+    """Median days in stage per stage id (METRICS.md): the median of the completed stays that ended
+    on ``first``..``last`` (the local day of the move that ended them) in the deals the reps own now,
+    the mean of the two middle ones for an even count. The stays are those the stored average
+    counts: a history row to the next in the deal's history order, from the two timestamps. A
+    median does not add up across reps or weeks, so it is taken here from the stage history of
+    the deals with a move in those days: one query."""
+    rep_ids = [rep.pk for rep in reps]
+    if not rep_ids:
+        return {}
+    owners = ", ".join(["%s"] * len(rep_ids))
+    sql = f"""
+        SELECT s.stage_id, s.days FROM (
+            SELECT sc.to_stage_id AS stage_id, LEAD(sc.day) OVER w AS ended,
+                {days_between("LEAD(sc.changed_at) OVER w", "sc.changed_at")} AS days
+            FROM {CHANGE} sc JOIN {DEAL} d ON d.id = sc.deal_id
+            WHERE d.owner_id IN ({owners})
+                AND sc.deal_id IN (SELECT m.deal_id FROM {CHANGE} m WHERE m.day BETWEEN %s AND %s)
+            WINDOW w AS (PARTITION BY sc.deal_id ORDER BY sc.changed_at, sc.id)
+        ) s
+        WHERE s.ended BETWEEN %s AND %s"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*rep_ids, first, last, first, last])
+        stays: dict[int, list[float]] = {}
+        for stage_id, days in cursor.fetchall():
+            stays.setdefault(stage_id, []).append(float(days))
+    return {stage_id: statistics.median(values) for stage_id, values in stays.items()}
+
+
+def opportunity_cohorts(*, reps: Iterable[User], start: date, end: date) -> dict[int, tuple[int, int]]:
+    """Per pipeline id: (deals that reached the opportunity stage in ``start``..``end``, of those the
+    deals won now). A deal reached it on the local day of its first move into the stage flagged
+    "counts as opportunity" or any later stage (an open stage of that order or higher, or a won
+    stage: a deal that skipped it reached it too); the deals the reps own now. Pipelines without
+    the flag have no cohort. One query."""
+    rep_ids = [rep.pk for rep in reps]
+    if not rep_ids:
+        return {}
+    owners = ", ".join(["%s"] * len(rep_ids))
+    won, open_ = StageKind.WON, StageKind.OPEN
+    sql = f"""
+        SELECT r.pipeline_id, COUNT(*), SUM(r.won) FROM (
+            SELECT st.pipeline_id AS pipeline_id, MIN(sc.day) AS reached,
+                MAX(CASE WHEN cur.kind = '{won}' THEN 1 ELSE 0 END) AS won
+            FROM {DEAL} d JOIN {STAGE} cur ON cur.id = d.stage_id
+                JOIN {CHANGE} sc ON sc.deal_id = d.id JOIN {STAGE} st ON st.id = sc.to_stage_id
+                JOIN {STAGE} op ON op.pipeline_id = st.pipeline_id AND op.is_opportunity
+            WHERE d.owner_id IN ({owners})
+                AND d.id IN (SELECT m.deal_id FROM {CHANGE} m WHERE m.day BETWEEN %s AND %s)
+                AND (st.kind = '{won}' OR (st.kind = '{open_}' AND st."order" >= op."order"))
+            GROUP BY d.id, st.pipeline_id
+        ) r
+        WHERE r.reached BETWEEN %s AND %s
+        GROUP BY r.pipeline_id"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*rep_ids, start, end, start, end])
+        return {pipeline_id: (int(reached), int(won or 0)) for pipeline_id, reached, won in cursor.fetchall()}
 
 
 def _stage_rank(stage: Stage) -> int:
@@ -495,16 +575,34 @@ def team_stage_rows(*, scope: TeamScope) -> list[StageFigures]:
     return stage_rows(reps=scope.reps, start=scope.start, end=scope.end, closed=closed)
 
 
-def team_funnels(*, scope: TeamScope, stage_figures: list[StageFigures]) -> list[dict]:
-    """Per pipeline: the team's stage totals, and each stage's figures per rep (for the matrices)."""
+def team_funnels(
+    *,
+    scope: TeamScope,
+    stage_figures: list[StageFigures],
+    medians: dict[int, float] | None = None,
+    cohorts: dict[int, tuple[int, int]] | None = None,
+) -> list[dict]:
+    """Per pipeline: the team's stage totals, and each stage's figures per rep (for the matrices); with
+    ``medians`` (``stage_medians``) each stage's median days, with ``cohorts`` (``opportunity_cohorts``)
+    the pipeline's opportunity-to-win rate."""
     by_stage: dict[int, dict[int, StageFigures]] = {}
     for row in stage_figures:
         by_stage.setdefault(row.stage.pk, {})[row.rep.pk] = row
     pipelines: dict[int, dict] = {}
     for total in stage_totals(stage_figures):
-        funnel = pipelines.setdefault(total.stage.pipeline_id, {"stages": [], "pipeline_id": total.stage.pipeline_id})
+        pipeline_id = total.stage.pipeline_id
+        funnel = pipelines.get(pipeline_id)
+        if funnel is None:
+            reached, won = (cohorts or {}).get(pipeline_id, (0, 0))
+            funnel = pipelines[pipeline_id] = {
+                "stages": [],
+                "pipeline_id": pipeline_id,
+                "opportunities": reached,
+                "opportunities_won": won,
+                "opportunity_to_win": percent(won, reached),
+            }
         cells = [by_stage.get(total.stage.pk, {}).get(rep.pk) for rep in scope.reps]
-        funnel["stages"].append({"total": total, "cells": cells})
+        funnel["stages"].append({"total": total, "cells": cells, "median": (medians or {}).get(total.stage.pk)})
     return list(pipelines.values())
 
 
@@ -543,7 +641,13 @@ def team_figures(*, scope: TeamScope, pipeline: dict[int, dict], trend_unit: str
     rows = team_rows(scope=scope, pipeline=pipeline)
     total = team_total_row(scope=scope, rows=rows)
     stage_figures = team_stage_rows(scope=scope)
-    funnels = team_funnels(scope=scope, stage_figures=stage_figures)
+    days = stage_days(start=scope.start, end=scope.end, fiscal_start=scope.fiscal_start)
+    funnels = team_funnels(
+        scope=scope,
+        stage_figures=stage_figures,
+        medians=stage_medians(reps=scope.reps, first=days[0], last=days[1]) if days else {},
+        cohorts=opportunity_cohorts(reps=scope.reps, start=scope.start, end=scope.end),
+    )
     split = revenue_split(reps=scope.reps, start=scope.start, end=scope.end)
     points = trend(reps=scope.reps, unit=trend_unit, count=12, end=scope.trend_end)
     return TeamFigures(

@@ -562,7 +562,10 @@ def test_it_builds_the_page_in_the_same_number_of_queries_for_3_and_12_reps(
         response = _page(client)
     assert len(response.context["rows"]) == 12
     assert len(large.captured_queries) == len(small.captured_queries)
-    assert len(large.captured_queries) <= 30
+    # 30 until the funnel took three more (issue 20): its won and lost stages from the closed-deal
+    # rows, the team's median days in stage (a median does not add up from the reps' rows) and the
+    # opportunity cohorts; one query each, whatever the number of reps.
+    assert len(large.captured_queries) <= 33
 
 
 def test_each_export_costs_a_few_queries(client_as, manager, team, month, django_assert_max_num_queries):
