@@ -101,9 +101,14 @@ def stage_change_post_save(sender, instance, created, **kwargs):
         if instance.from_stage_id is None:
             return  # the deal's creation: no activity is linked to it yet
         # A follow-up counts against the stage its deal sat in when it happened: the deal's
-        # activities dated at or after the move (a meeting booked ahead) now count against the new stage.
-        later = Activity.objects.filter(deal_id=instance.deal_id, occurred_at__gte=instance.changed_at)
-        mark_days(Scope.PIPELINE, later.values_list("owner_id", "day"))
+        # activities dated at or after the move (a meeting booked ahead) now count against the new
+        # stage; and when the move is dated before every other change of the deal, so are those
+        # dated before it (they count against the deal's first stage, now this one).
+        activities = Activity.objects.filter(deal_id=instance.deal_id)
+        history = StageChange.objects.filter(deal_id=instance.deal_id).exclude(pk=instance.pk)
+        if history.filter(changed_at__lte=instance.changed_at).exists():
+            activities = activities.filter(occurred_at__gte=instance.changed_at)
+        mark_days(Scope.PIPELINE, activities.values_list("owner_id", "day"))
 
 
 # --- settings that change how history reads --------------------------------------------------

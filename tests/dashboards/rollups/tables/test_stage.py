@@ -206,3 +206,15 @@ def test_a_scheduled_meeting_counts_against_the_stage_the_deal_is_in_when_it_tak
     drained_clean()
     assert stage_row(rep, pipeline, "Lead", "week", week) is None
     assert stage_row(rep, pipeline, "Demo", "week", week).followups == 1
+
+
+def test_a_move_dated_before_every_other_change_takes_the_earlier_follow_ups(rep, pipeline):
+    deal = deal_for(rep, pipeline, at(MON, 9))  # created in Lead, Monday 9:00
+    log(rep, "call", "connected", day=MON - timedelta(days=3), deal=deal)  # before the deal existed: Lead
+    drained_clean()
+    assert stage_row(rep, pipeline, "Lead", "week", MON - timedelta(days=7)).followups == 1
+    # A move dated before the creation is now the deal's first change: the earlier call counts against it.
+    move(deal, "Qualified", at(MON, 8))
+    drained_clean()
+    assert stage_row(rep, pipeline, "Lead", "week", MON - timedelta(days=7)) is None
+    assert stage_row(rep, pipeline, "Qualified", "week", MON - timedelta(days=7)).followups == 1
