@@ -10,7 +10,7 @@ class QuotasConfig(AppConfig):
         from celery.signals import task_postrun, task_prerun
         from django.utils import timezone
 
-        from . import currency  # noqa: F401 (a save of the settings forgets the cached currency)
+        # Importing organisation also connects the receivers that forget the cached currency on a save.
         from .organisation import org_time_zone
 
         # Celery tasks run outside any request: give them the organisation's time zone too.

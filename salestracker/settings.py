@@ -123,10 +123,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SILENCED_SYSTEM_CHECKS = ["models.W039", "models.W040"]
 elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     # The planner's default cost of a random page read (4, from spinning disks) makes it hash a
-    # whole table where an index finds the few rows a page needs (a rep's board joined all 30,000
-    # companies: 15 ms instead of 1.6). With the data in memory or on SSD a random read costs
-    # about a sequential one. PG_RANDOM_PAGE_COST="" keeps the server's own setting (behind a
-    # pooler that rejects startup options, set it on the server instead).
+    # whole table where an index finds the few rows a page needs (measured in bench/RESULTS.md). With
+    # the data in memory or on SSD a random read costs about a sequential one. PG_RANDOM_PAGE_COST=""
+    # keeps the server's own setting (behind a pooler that rejects startup options, set it there).
     random_page_cost = env.str("PG_RANDOM_PAGE_COST", default="1.1")
     if random_page_cost:
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", f"-c random_page_cost={random_page_cost}")

@@ -16,12 +16,11 @@ def _fresh_cache():
     already cached, so query counts are those of a warm page."""
     from django.core.cache import cache
 
-    from quotas import currency
-    from quotas.organisation import CACHE_KEY
+    from quotas.organisation import CACHE_KEY, CURRENCY_CACHE_KEY
 
     cache.clear()
     cache.set(CACHE_KEY, "UTC")
-    cache.set(currency.CACHE_KEY, "USD")
+    cache.set(CURRENCY_CACHE_KEY, "USD")
     yield
     cache.clear()
 

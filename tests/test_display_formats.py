@@ -15,8 +15,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from dashboards.templatetags.team_figures import currency, currency_code, money
-from quotas.currency import org_currency
 from quotas.models import OrgSettings
+from quotas.organisation import org_currency
 from tests.factories import make_deal, make_pipeline
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"

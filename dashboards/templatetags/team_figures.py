@@ -20,7 +20,7 @@ from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from quotas.currency import org_currency
+from quotas.organisation import org_currency
 
 register = template.Library()
 
