@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum
 
@@ -346,7 +346,7 @@ def open_pipeline(*, owner_ids) -> OpenPipeline:
                 stage=row["stage__name"],
                 deals=row["deals"],
                 value=Decimal(row["value"] or 0),
-                weighted=(Decimal(row["weighted"] or 0) / 100).quantize(Decimal("0.01")),
+                weighted=(Decimal(row["weighted"] or 0) / 100).quantize(Decimal("0.01"), ROUND_HALF_UP),
             )
             for row in rows
         ]

@@ -38,10 +38,9 @@ from dashboards.selectors.team import TeamScope, team_figures, trend
 from dashboards.selectors.time_spent import time_spent
 from pipeline import services as pipeline_services
 from pipeline.models import DealType, Segment
-from quotas import currency
 from quotas import services as quota_services
 from quotas.models import ActivityGoal, OrgSettings
-from quotas.organisation import CACHE_KEY
+from quotas.organisation import CACHE_KEY, CURRENCY_CACHE_KEY
 from quotas.periods import Period
 from tests.factories import (
     AdminFactory,
@@ -594,7 +593,7 @@ def run_scenario(scenario: Scenario) -> Differences:
         stack.enter_context(transaction.atomic())
         cache.clear()
         cache.set(CACHE_KEY, scenario.zone)
-        cache.set(currency.CACHE_KEY, "USD")
+        cache.set(CURRENCY_CACHE_KEY, "USD")
         try:
             world = World(random.Random(scenario.seed), scenario.now, scenario.zone, scenario.fiscal_start)
             world.build()
@@ -662,6 +661,4 @@ test_still_open_agrees_with_the_reference = pytest.mark.xfail(
 # docs/metrics.md "Display and rounding": money rounds half up; My week's open pipeline rounds each
 # stage's weighted value to the cent with Decimal.quantize's default, half to even (12,000.25 at 10%
 # = 1,200.025 shows 1,200.02, not 1,200.03).
-test_weighted_pipeline_cents_agree_with_the_reference = pytest.mark.xfail(
-    strict=False, reason="My week's weighted value per stage rounds half to even, not half up"
-)(_group_test("weighted to the cent"))
+test_weighted_pipeline_cents_agree_with_the_reference = _group_test("weighted to the cent")
