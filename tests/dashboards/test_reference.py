@@ -18,7 +18,6 @@ from decimal import Decimal
 from unittest import mock
 from zoneinfo import ZoneInfo
 
-import pytest
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -651,12 +650,9 @@ test_funnel_won_and_lost_agree_with_the_reference = _group_test("item 7")
 # --- differences the reference found, reported on issue 20 (the code is not this suite's to change) ----
 
 # docs/metrics.md "still open": "of those [deals that entered S in the period], deals that are still in
-# S now". The stage rollup counts a deal only when its entry in the period is its last change, so a deal
-# that entered Demo in October, left, came back in November and sits there now is still open in
-# November's figures but not in October's. Either the definition or the rollup has to give.
-test_still_open_agrees_with_the_reference = pytest.mark.xfail(
-    strict=False, reason="still open: the docs say 'still in S now', the rollup counts the period's last entry"
-)(_group_test("still open"))
+# S now": a deal that entered Demo in October, left, came back in November and sits there now is
+# still open in October's figures as well as November's.
+test_still_open_agrees_with_the_reference = _group_test("still open")
 
 # docs/metrics.md "Display and rounding": money rounds half up; My week's open pipeline rounds each
 # stage's weighted value to the cent with Decimal.quantize's default, half to even (12,000.25 at 10%

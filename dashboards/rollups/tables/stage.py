@@ -129,6 +129,7 @@ def _history(f: Filter) -> str:
     return f"""
                     SELECT sc.deal_id AS deal_id, d.owner_id AS rep_id, sc.to_stage_id AS stage_id,
                         st.kind AS kind, st."order" AS ord, sc.day AS day, sc.changed_at AS changed_at,
+                        d.stage_id AS now_stage,
                         LEAD(st.kind) OVER w AS next_kind,
                         LEAD(st."order") OVER w AS next_ord,
                         LEAD(sc.day) OVER w AS next_day,
@@ -150,7 +151,8 @@ FLAGS = {
     "adv": f"CASE WHEN x.kind = '{StageKind.OPEN}' AND x.later_rank > x.ord THEN 1 ELSE 0 END",
     "to_lost": f"CASE WHEN x.next_kind = '{StageKind.LOST}' THEN 1 ELSE 0 END",
     "to_won": f"CASE WHEN x.later_rank = {WON_RANK} THEN 1 ELSE 0 END",
-    "sits": f"CASE WHEN x.next_kind IS NULL AND x.kind = '{StageKind.OPEN}' THEN 1 ELSE 0 END",
+    # Still in the stage now (METRICS.md "still open"), whatever it did after this entry.
+    "sits": f"CASE WHEN x.now_stage = x.stage_id AND x.kind = '{StageKind.OPEN}' THEN 1 ELSE 0 END",
 }
 
 

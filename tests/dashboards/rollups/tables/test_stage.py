@@ -218,3 +218,21 @@ def test_a_move_dated_before_every_other_change_takes_the_earlier_follow_ups(rep
     drained_clean()
     assert stage_row(rep, pipeline, "Lead", "week", MON - timedelta(days=7)) is None
     assert stage_row(rep, pipeline, "Qualified", "week", MON - timedelta(days=7)).followups == 1
+
+
+def test_a_deal_that_left_a_stage_and_came_back_later_is_still_open_in_the_first_period_too(rep, pipeline):
+    # docs/metrics.md "still open": of the deals that entered S in the period, those in S now.
+    deal = deal_for(rep, pipeline, at(date(2026, 2, 2)))
+    move(deal, "Demo", at(date(2026, 2, 5)))
+    move(deal, "Qualified", at(date(2026, 2, 10)))  # back out of Demo in February
+    move(deal, "Demo", at(date(2026, 3, 3)))  # and into it again in March, where it sits
+    drained_clean()
+    february = stage_row(rep, pipeline, "Demo", "month", date(2026, 2, 1))
+    march = stage_row(rep, pipeline, "Demo", "month", date(2026, 3, 1))
+    assert (february.entered, february.still_open) == (1, 1)
+    assert (march.entered, march.still_open) == (1, 1)
+    # Moving on clears both: the figure follows the deal's stage now.
+    move(deal, "Proposal", at(date(2026, 3, 6)))
+    drained_clean()
+    assert stage_row(rep, pipeline, "Demo", "month", date(2026, 2, 1)).still_open == 0
+    assert stage_row(rep, pipeline, "Demo", "month", date(2026, 3, 1)).still_open == 0
