@@ -70,18 +70,29 @@ REP_HEADER = (
     gettext_noop("Weighted value"),
     gettext_noop("Stale deals"),
     gettext_noop("Calls"),
+    gettext_noop("Calls goal count"),
     gettext_noop("Calls goal"),
     gettext_noop("Emails"),
+    gettext_noop("Emails goal count"),
     gettext_noop("Emails goal"),
     gettext_noop("Meetings"),
+    gettext_noop("Meetings goal count"),
     gettext_noop("Meetings goal"),
     gettext_noop("Connect rate %"),
     gettext_noop("Reply rate %"),
     gettext_noop("Meetings booked"),
+    gettext_noop("Meetings booked goal count"),
     gettext_noop("Meetings held"),
     gettext_noop("Positive rate %"),
     gettext_noop("Selling time %"),
 )
+
+
+def _goal_count(count: int, goal) -> int | str:
+    """The count a goal's percentage is taken from (the goal's days in the range, which may be fewer
+    than the range's when the goal began inside it), as the page shows it before "/ plan"; empty
+    without a goal."""
+    return "" if goal is None else count
 
 
 def _rep_line(row: RepFigures, team_name: str) -> list:
@@ -104,14 +115,18 @@ def _rep_line(row: RepFigures, team_name: str) -> list:
         _money(row.weighted_amount),
         row.stale_deals,
         row.calls,
+        _goal_count(row.calls_goal_count, row.calls_goal),
         _cell(row.calls_goal),
         row.emails,
+        _goal_count(row.emails_goal_count, row.emails_goal),
         _cell(row.emails_goal),
         row.meetings,
+        _goal_count(row.meetings_goal_count, row.meetings_goal),
         _cell(row.meetings_goal),
         _cell(row.connect_rate),
         _cell(row.reply_rate),
         row.booked,
+        _goal_count(row.booked_goal_count, row.meetings_goal),  # booked is held to the meetings goal
         row.held,
         _cell(row.positive_rate),
         _cell(row.selling_share),

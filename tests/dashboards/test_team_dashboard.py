@@ -501,6 +501,25 @@ def test_it_exports_the_rep_table_with_the_total(client_as, manager, rep, teamma
     assert Decimal(by_name["Team total"]["Won revenue"]) == Decimal("10000")
 
 
+def test_the_reps_csv_has_the_goal_count_the_page_shows_before_the_plan(client_as, manager, teammate, month):
+    # 7 emails a week from Wednesday 11 November: in force from Monday 9 November, so November's plan
+    # is 3 whole weeks and 30 November: 7 x (3 + 1/7) = 22, and the count is the 3 emails since the 9th,
+    # not the month's 5.
+    ActivityGoal.objects.create(rep=teammate, metric="email", frequency="week", target=7, starts_on=date(2026, 11, 11))
+    for day in (date(2026, 11, 3), date(2026, 11, 3), date(2026, 11, 10), date(2026, 11, 10), date(2026, 11, 12)):
+        log(teammate, "email", day, "sent")
+    rollups.rebuild()
+    client = client_as(manager)
+    page = _page(client, view="activity")
+    shown = _row(page, teammate)
+    assert (shown.emails, shown.emails_goal_count, shown.emails_goal) == (5, 3, Decimal(22))
+    assert "3 / 22 · 14%" in page.content.decode()
+    header, *lines = _csv(client.get(reverse("dashboards:team_export", args=["reps"])))
+    cells = next(dict(zip(header, line, strict=True)) for line in lines if line[0] == str(teammate))
+    assert (cells["Emails"], cells["Emails goal count"], cells["Emails goal"]) == ("5", "3", "22.0")
+    assert cells["Calls goal count"] == ""  # no call goal: "no goal" on the page
+
+
 @pytest.mark.parametrize(
     "table",
     [
