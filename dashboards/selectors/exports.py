@@ -23,7 +23,7 @@ from .team import (
     TeamScope,
     leaderboards,
     revenue_split,
-    team_funnels,
+    team_funnels_shown,
     team_quota_shares,
     team_rows,
     team_stage_rows,
@@ -153,11 +153,15 @@ FUNNEL_HEADER = (
     gettext_noop("Still open"),
     gettext_noop("Completed stays"),
     gettext_noop("Average days in stage"),
+    gettext_noop("Median days in stage"),
     gettext_noop("Follow-ups per advance"),
+    gettext_noop("Opportunity-to-win %"),
 )
 
 
-def _stage_line(name: str, s: StageFigures) -> list:
+def _stage_line(name: str, s: StageFigures, median: float | None = None, opportunity_to_win: float | None = None):
+    """A funnel row; the median and the opportunity-to-win rate (the stage's pipeline's) are the team's
+    only, as the page shows them, so a rep's row leaves them empty."""
     return [
         name,
         s.stage.name,
@@ -170,14 +174,20 @@ def _stage_line(name: str, s: StageFigures) -> list:
         s.still_open,
         s.stays,
         _cell(s.days_in_stage),
+        _cell(median),
         _cell(s.followups_per_advance),
+        _cell(opportunity_to_win),
     ]
 
 
 def funnel_table(scope: TeamScope, trend_unit: str) -> Table:
     stage_figures = team_stage_rows(scope=scope)
-    funnels = team_funnels(scope=scope, stage_figures=stage_figures)
-    lines = [_stage_line(_("Team"), stage["total"]) for funnel in funnels for stage in funnel["stages"]]
+    funnels = team_funnels_shown(scope=scope, stage_figures=stage_figures)
+    lines = [
+        _stage_line(_("Team"), stage["total"], stage["median"], funnel["opportunity_to_win"])
+        for funnel in funnels
+        for stage in funnel["stages"]
+    ]
     lines += [_stage_line(str(s.rep), s) for s in stage_figures]
     return [_(h) for h in FUNNEL_HEADER], lines
 

@@ -19,7 +19,8 @@ Public API (keyword-only arguments; ``reps`` is any iterable of users):
 - ``trend(*, reps, unit="week", count=12, end) -> list[TrendPoint]``
 - ``quota_share_history(*, reps, end, measure, fiscal_start=1, count=6) -> list[QuotaShare]``
 - ``team_figures(*, scope, pipeline, trend_unit) -> TeamFigures`` (the page), and its parts for the
-  CSV exports: ``team_rows``, ``team_total_row``, ``team_stage_rows``, ``team_funnels``,
+  CSV exports: ``team_rows``, ``team_total_row``, ``team_stage_rows``, ``team_funnels`` (with the
+  medians and opportunity cohorts: ``team_funnels_shown``),
   ``team_quota_shares``, ``leaderboards``
 
 Cases METRICS.md leaves open, defined here:
@@ -606,6 +607,18 @@ def team_funnels(
     return list(pipelines.values())
 
 
+def team_funnels_shown(*, scope: TeamScope, stage_figures: list[StageFigures]) -> list[dict]:
+    """``team_funnels`` as the page shows them, for its funnel CSV as well: each stage's median days
+    over the stays its average counts (``stage_days``), each pipeline's opportunity-to-win rate."""
+    days = stage_days(start=scope.start, end=scope.end, fiscal_start=scope.fiscal_start)
+    return team_funnels(
+        scope=scope,
+        stage_figures=stage_figures,
+        medians=stage_medians(reps=scope.reps, first=days[0], last=days[1]) if days else {},
+        cohorts=opportunity_cohorts(reps=scope.reps, start=scope.start, end=scope.end),
+    )
+
+
 def team_quota_shares(*, scope: TeamScope, total: RepFigures) -> list[QuotaShare]:
     """The share of reps at quota in the measure the page shows (METRICS.md "Share of reps at quota")."""
     if total.quota_measure is None:
@@ -641,13 +654,7 @@ def team_figures(*, scope: TeamScope, pipeline: dict[int, dict], trend_unit: str
     rows = team_rows(scope=scope, pipeline=pipeline)
     total = team_total_row(scope=scope, rows=rows)
     stage_figures = team_stage_rows(scope=scope)
-    days = stage_days(start=scope.start, end=scope.end, fiscal_start=scope.fiscal_start)
-    funnels = team_funnels(
-        scope=scope,
-        stage_figures=stage_figures,
-        medians=stage_medians(reps=scope.reps, first=days[0], last=days[1]) if days else {},
-        cohorts=opportunity_cohorts(reps=scope.reps, start=scope.start, end=scope.end),
-    )
+    funnels = team_funnels_shown(scope=scope, stage_figures=stage_figures)
     split = revenue_split(reps=scope.reps, start=scope.start, end=scope.end)
     points = trend(reps=scope.reps, unit=trend_unit, count=12, end=scope.trend_end)
     return TeamFigures(

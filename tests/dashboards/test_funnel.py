@@ -161,6 +161,15 @@ def test_a_custom_range_takes_the_median_over_the_stays_its_weeks_hold(client_as
     assert (qualified["total"].stays, qualified["median"]) == (4, 2.5)
 
 
+def test_the_funnel_csv_has_the_median_beside_the_average(client_as, manager, rep, stays):
+    rows = _csv(client_as(manager).get(reverse("dashboards:team_export", args=["funnel"])))
+    team = next(row for row in rows if row["Rep"] == "Team" and row["Stage"] == "Qualified")
+    # The team's stays of 1, 2, 3 and 10 days, as on the page: average 4, median (2 + 3) / 2.
+    assert (team["Average days in stage"], team["Median days in stage"]) == ("4.0", "2.5")
+    owner = next(row for row in rows if row["Rep"] == str(rep) and row["Stage"] == "Qualified")
+    assert (owner["Average days in stage"], owner["Median days in stage"]) == ("4.3", "")  # 13 / 3; team only
+
+
 @pytest.fixture
 def opportunities(frozen, rep, teammate):
     """The pipeline's opportunity stage is Demo. In November: the owner's deal reaches Demo on 3 November
@@ -201,3 +210,10 @@ def test_the_opportunity_to_win_rate_follows_the_deals_that_reached_the_opportun
     # 4 deals first reached Demo (or a later stage) in November; 2 of them are won now: 50%.
     assert (funnel["opportunities"], funnel["opportunities_won"], funnel["opportunity_to_win"]) == (4, 2, 50.0)
     assert "Opportunity-to-win rate" in response.content.decode()
+
+
+def test_the_funnel_csv_has_each_pipelines_opportunity_to_win_rate(client_as, manager, opportunities):
+    rows = _csv(client_as(manager).get(reverse("dashboards:team_export", args=["funnel"])))
+    # 2 won of the 4 deals that reached Demo in November, on each of the team's rows of the pipeline.
+    assert {row["Opportunity-to-win %"] for row in rows if row["Rep"] == "Team"} == {"50.0"}
+    assert {row["Opportunity-to-win %"] for row in rows if row["Rep"] != "Team"} == {""}
