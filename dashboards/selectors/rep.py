@@ -390,27 +390,23 @@ def upcoming_meetings(*, rep: User, now: datetime, limit: int = UPCOMING_MEETING
 
 
 @dataclass(frozen=True)
-class KindLine:
-    """A rep's activities of one kind on one day (METRICS.md "activity count", "time spent")."""
+class KindMinutes:
+    """Activities of one kind: how many, and the minutes logged (METRICS.md "activity count",
+    "time spent"). Today's lines here and the range's in ``time_spent`` extend it."""
 
     kind: str
     count: int
     minutes: int
-    connected: int
-    replied: int
-    held: int
-    booked: int
 
     @property
     def label(self) -> str:
         return Kind(self.kind).label if self.kind in Kind.values else self.kind
 
 
-@dataclass(frozen=True)
-class Today:
-    day: date
-    kinds: list[KindLine]
-    computed_at: datetime | None
+class KindTotals:
+    """What a dataclass's ``kinds`` (``KindMinutes``) add up to: activities and minutes."""
+
+    kinds: list[KindMinutes]
 
     @property
     def count(self) -> int:
@@ -419,6 +415,23 @@ class Today:
     @property
     def minutes(self) -> int:
         return sum(k.minutes for k in self.kinds)
+
+
+@dataclass(frozen=True)
+class KindLine(KindMinutes):
+    """A rep's activities of one kind on one day, with their outcomes."""
+
+    connected: int
+    replied: int
+    held: int
+    booked: int
+
+
+@dataclass(frozen=True)
+class Today(KindTotals):
+    day: date
+    kinds: list[KindLine]
+    computed_at: datetime | None
 
 
 def day_activity(*, rep: User, day: date) -> Today:

@@ -14,22 +14,16 @@ from activities.models import SELLING_KINDS, Kind
 
 from ..models import ActivityDay
 from .figures import last_refreshed, percent
+from .rep import KindMinutes, KindTotals
 
 KIND_ORDER = {kind: position for position, kind in enumerate(Kind.values)}
 
 
 @dataclass(frozen=True)
-class KindTime:
+class KindTime(KindMinutes):
     """Minutes logged in one kind (and how many activities), with its share of all minutes in percent."""
 
-    kind: str
-    count: int
-    minutes: int
     share: float | None
-
-    @property
-    def label(self) -> str:
-        return Kind(self.kind).label if self.kind in Kind.values else self.kind
 
     @property
     def is_selling(self) -> bool:
@@ -37,19 +31,11 @@ class KindTime:
 
 
 @dataclass(frozen=True)
-class TimeSpent:
+class TimeSpent(KindTotals):
     start: date
     end: date
     kinds: list[KindTime]
     computed_at: datetime | None
-
-    @property
-    def count(self) -> int:
-        return sum(k.count for k in self.kinds)
-
-    @property
-    def minutes(self) -> int:
-        return sum(k.minutes for k in self.kinds)
 
     @property
     def selling_minutes(self) -> int:
