@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.utils import formats
+from django.utils import dateformat, formats
 from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
@@ -107,9 +107,10 @@ def _number(value: Any) -> float | int | None:
 
 
 def _period_label(period) -> str:
+    # Django's formatting, not strftime, so the month abbreviation is the viewer's language's ("Okt").
     if period.kind == "week":
-        return period.start.strftime("%d %b")
-    return period.start.strftime("%b %Y")
+        return dateformat.format(period.start, "j M")
+    return dateformat.format(period.start, "M Y")
 
 
 def team_charts(figures: TeamFigures, *, reps: list[User], unit: str) -> dict[str, Chart]:

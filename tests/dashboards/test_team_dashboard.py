@@ -28,6 +28,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Territory
 from activities import services as activity_services
@@ -324,6 +325,20 @@ def test_it_shows_the_weekly_trend_up_to_today(client_as, manager, month):
 def test_a_past_periods_trend_ends_with_it(client_as, manager, month):
     chart = _page(client_as(manager), period="last_month").context["charts"]["revenue"]
     assert chart.labels[-1] == "26 Oct"  # the week holding 31 October
+
+
+def test_the_trend_labels_name_the_month_in_the_viewers_language():
+    from dashboards.charts import trend_charts
+    from dashboards.selectors.figures import TrendPoint
+    from quotas.periods import Period
+
+    weeks = [TrendPoint(Period.containing(date(2026, 10, 31), "week"))]
+    months = [TrendPoint(Period.containing(date(2026, 3, 15), "month"))]
+    with translation.override("nl"):
+        assert trend_charts(weeks, unit="week")["revenue"].labels == ["26 Okt"]  # "Oct" in English
+        assert trend_charts(months, unit="month")["revenue"].labels == ["Mrt 2026"]
+    with translation.override("en"):
+        assert trend_charts(months, unit="month")["revenue"].labels == ["Mar 2026"]
 
 
 def test_it_shows_when_the_figures_were_last_refreshed(client_as, manager, month):
