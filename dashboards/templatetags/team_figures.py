@@ -5,7 +5,8 @@
 Money, on every page (docs/metrics.md "Display and rounding"): ``{{ amount|currency }}`` is whole
 units followed by the organisation's currency code ("17,100 USD"), ``{{ amount|currency:2 }}`` to
 the cent (a deal's own page); ``{{ amount|money }}`` is the bare number, only in a table whose
-header or caption names the currency (``{% currency_code %}``).
+header or caption names the currency (``{% currency_code %}``); ``{{ target|quota_target:measure }}``
+is money only for a revenue quota.
 
 The output is ``floatformat``'s with the "g" (grouping) flag, character for character, but a
 dashboard formats hundreds of figures a page, and ``floatformat`` looks the locale's separators up
@@ -20,6 +21,7 @@ from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from quotas.models import Measure
 from quotas.organisation import org_currency
 
 register = template.Library()
@@ -83,6 +85,17 @@ def currency(value, digits=0):
     if value is None or value == "":
         return DASH
     return f"{localised(value, int(digits))} {org_currency()}"
+
+
+@register.filter
+def quota_target(value, measure):
+    """A quota's target as entered (decimals only when not whole): money with the currency code for a
+    revenue quota ("90,000 USD"), the plain number for won deals or units ("12"); "—" for None."""
+    if value is None or value == "":
+        return DASH
+    if measure == Measure.REVENUE:
+        return currency(value, -2)
+    return localised(value, -2)
 
 
 @register.simple_tag

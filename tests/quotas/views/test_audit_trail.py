@@ -1,11 +1,13 @@
 """The quotas' audit trail: who sees what, filters, paging."""
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from quotas import services
+from quotas.models import OrgSettings
 from tests.quotas.views.helpers import Q4, _set
 
 
@@ -66,7 +68,16 @@ def test_it_shows_old_and_new_target_and_who_changed_it(client_as, admin_user, r
     _set(admin_user, "1000", rep=rep)
     services.quota_set(by=admin_user, period=Q4, target=Decimal("1500"), rep=rep, reason="Bigger territory")
     content = _history(client_as(admin_user)).content.decode()
-    assert "1,000 → 1,500" in content and "Bigger territory" in content and str(admin_user) in content
+    assert "1,000 USD → 1,500 USD" in content and "Bigger territory" in content and str(admin_user) in content
+
+
+def test_it_shows_money_only_for_a_revenue_quota(client_as, admin_user, rep, teammate):
+    services.quota_set(by=admin_user, period=Q4, target=Decimal("90000"), rep=rep)
+    services.quota_set(by=admin_user, period=Q4, target=Decimal("12"), measure="won_deals", rep=teammate)
+    services.quota_set(by=admin_user, period=Q4, target=Decimal("250.5"), measure="units", rep=teammate)
+    OrgSettings.objects.update_or_create(pk=1, defaults={"currency": "EUR"})
+    cells = re.findall(r'data-testid="target">([^<]*)</td>', _history(client_as(admin_user)).content.decode())
+    assert cells == ["— → 250.50", "— → 12", "— → 90,000 EUR"]  # newest first
 
 
 def test_it_pages_the_history(client_as, admin_user, rep, django_assert_max_num_queries):

@@ -1,11 +1,12 @@
 """Splitting a team target among its reps."""
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from quotas.models import Quota, QuotaChange
+from quotas.models import OrgSettings, Quota, QuotaChange
 from tests.factories import RepFactory, TeamFactory
 from tests.quotas.views.helpers import Q4
 
@@ -48,6 +49,22 @@ def test_it_previews_a_split_and_writes_nothing(client_as, admin_user, trio):
     content = response.content.decode()
     assert "+1 rounding" in content and "33,334" in content and "FY2026-Q4" in content
     assert not Quota.objects.exists() and not QuotaChange.objects.exists()
+
+
+def _share_cells(response) -> list[str]:
+    return re.findall(r'data-testid="share"><span class="fw-semibold">([^<]*)<', response.content.decode())
+
+
+def test_it_previews_revenue_shares_as_money_and_deal_shares_as_plain_numbers(client_as, admin_user, trio):
+    team, _reps = trio
+    OrgSettings.objects.update_or_create(pk=1, defaults={"currency": "EUR"})
+    client = client_as(admin_user)
+    revenue = client.post(reverse("quotas:split"), _split(team, action="preview"))
+    assert _share_cells(revenue) == ["33,334 EUR", "33,333 EUR", "33,333 EUR"]
+    assert "100,000 EUR" in revenue.content.decode()  # the total
+    deals = client.post(reverse("quotas:split"), _split(team, measure="won_deals", total="10", action="preview"))
+    assert _share_cells(deals) == ["4", "3", "3"]
+    assert "EUR" not in deals.content.decode()
 
 
 def test_it_previews_with_htmx_as_the_form_alone(client_as, admin_user, trio):
