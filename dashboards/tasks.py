@@ -19,7 +19,9 @@ RETRY = {
 
 @shared_task(**RETRY)
 def drain_rollups() -> int:
-    """Recompute the dashboard rows of every key marked dirty; returns how many marks it cleared."""
+    """Recompute the dashboard rows of every key marked dirty; returns how many marks it cleared.
+    First, send again a time zone change's job that was lost: the drains wait while it is active."""
+    zone_change.zone_change_resume()
     return rollups.drain()
 
 
@@ -32,7 +34,8 @@ def rebuild_rollups() -> None:
 
 
 # Not retried: the job records its failure for the settings page, which offers to start it
-# again; a lost worker redelivers it (acks_late), and a rerun starts over from the timestamps.
+# again; a lost worker redelivers it (acks_late), a lost message is sent again by the drain
+# (``zone_change_resume``), and a rerun starts over from the timestamps.
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def change_time_zone(zone_change_id: int) -> None:
     """Recompute every stored local day in the organisation's new time zone, then rebuild."""

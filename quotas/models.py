@@ -3,7 +3,7 @@
 Definitions follow METRICS.md ("Quotas and goals").
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -245,6 +245,11 @@ class ZoneChangeQuerySet(models.QuerySet):
         """Changes not yet finished or failed: stored days may be half converted, dashboards stale."""
         return self.filter(status__in=ZoneChange.ACTIVE)
 
+    def stuck(self):
+        """Active changes whose job showed no progress for ``ZoneChange.STUCK_AFTER``: its message or
+        its worker was lost (a restart, a flushed broker), and every refresh waits on it."""
+        return self.active().filter(progress_at__lt=timezone.now() - ZoneChange.STUCK_AFTER)
+
 
 class ZoneChange(models.Model):
     """One change of the organisation's time zone and the job that follows it: every stored
@@ -253,6 +258,10 @@ class ZoneChange(models.Model):
     the system status page show its progress; a failed one can be started again."""
 
     ACTIVE = (ZoneChangeStatus.QUEUED, ZoneChangeStatus.CONVERTING, ZoneChangeStatus.REBUILDING)
+    # A batch of days or a rebuild step takes seconds (bench/RESULTS.md), so ten minutes without
+    # one means the job is lost, not slow; far below Redis's visibility timeout (an hour), after
+    # which a lost message would come back by itself.
+    STUCK_AFTER = timedelta(minutes=10)
 
     from_zone = models.CharField(_("from"), max_length=64)
     to_zone = models.CharField(_("to"), max_length=64)
@@ -266,6 +275,8 @@ class ZoneChange(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # The job's last sign of life: queued, claimed by a worker, a batch or a rebuild step done.
+    progress_at = models.DateTimeField(_("last progress"), default=timezone.now)
 
     objects = ZoneChangeQuerySet.as_manager()
 
@@ -280,6 +291,11 @@ class ZoneChange(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def is_stuck(self) -> bool:
+        """Active, with no progress for ``STUCK_AFTER`` (``ZoneChangeQuerySet.stuck``)."""
+        return self.is_active and self.progress_at < timezone.now() - self.STUCK_AFTER
 
     @property
     def progress_percent(self) -> int:

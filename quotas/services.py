@@ -5,6 +5,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -209,17 +210,22 @@ def _zone_change_start(change: ZoneChange) -> None:
 
 @transaction.atomic
 def zone_change_retry(*, zone_change: ZoneChange) -> ZoneChange:
-    """Start a failed time zone change's job again, from the start (the job is safe to rerun).
-    Only the latest change, and only a failed one: a newer change's job converts every day anyway."""
+    """Start a failed or stuck time zone change's job again, from the start (the job is safe to
+    rerun). Only the latest change: a newer change's job converts every day anyway. A stuck one
+    (no progress for ``ZoneChange.STUCK_AFTER``) lost its job; a run still going somehow loses
+    its claim (``started_at``) here and stops at its next batch."""
     change = ZoneChange.objects.select_for_update().get(pk=zone_change.pk)
     latest = ZoneChange.objects.order_by("-requested_at", "-pk").first()
-    if change.status != ZoneChangeStatus.FAILED or change != latest:
-        raise ValidationError(_("Only the latest time zone change, once it has failed, can be started again."))
+    if not (change.status == ZoneChangeStatus.FAILED or change.is_stuck) or change != latest:
+        raise ValidationError(
+            _("Only the latest time zone change, once it has failed or stopped making progress, can be started again.")
+        )
     change.status = ZoneChangeStatus.QUEUED
     change.rows_done = 0
     change.started_at = change.finished_at = None
+    change.progress_at = timezone.now()
     change.error = ""
-    change.save(update_fields=["status", "rows_done", "started_at", "finished_at", "error"])
+    change.save(update_fields=["status", "rows_done", "started_at", "finished_at", "progress_at", "error"])
     _zone_change_start(change)
     return change
 

@@ -1,8 +1,9 @@
 """Who may write which keys when: PostgreSQL advisory locks (SQLite has one writer at a time).
 
 Public: ``lock_reps_and_teams(rep_ids, team_ids=())`` (a refresh's), ``lock_everything(*,
-held, table=None)`` (a rebuild step's), ``rebuild_lock()`` (a whole rebuild's), and the lock
-namespaces ``LOCK_ALL``, ``LOCK_REPS``, ``LOCK_TEAMS``.
+held, table=None)`` (a rebuild step's), ``rebuild_lock()`` (a whole rebuild's),
+``zone_change_lock(zone_change_id)`` (a time zone change job's), and the lock namespaces
+``LOCK_ALL``, ``LOCK_REPS``, ``LOCK_TEAMS``, ``LOCK_ZONE_CHANGE``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from accounts.models import User
 from .sql import run
 from .tables import Table
 
-LOCK_ALL, LOCK_REPS, LOCK_TEAMS = 7300, 7301, 7302  # advisory lock namespaces
+LOCK_ALL, LOCK_REPS, LOCK_TEAMS, LOCK_ZONE_CHANGE = 7300, 7301, 7302, 7303  # advisory lock namespaces
 
 
 def _lock(namespace: int, ids) -> None:
@@ -74,3 +75,25 @@ def rebuild_lock() -> Iterator[bool]:
         yield True
     finally:
         run("SELECT pg_advisory_unlock(%s, 0)", [LOCK_ALL])
+
+
+@contextmanager
+def zone_change_lock(zone_change_id: int) -> Iterator[bool | None]:
+    """One worker at a time on a time zone change's job; yields True when this connection holds
+    the lock, False when another does (a worker runs the job now), None where there is no such
+    lock (SQLite: the change's status and progress tell instead).
+
+    PostgreSQL: a session-level advisory lock, taken without waiting and released at the end;
+    a worker that dies loses its connection and so its lock, so a free lock means nobody runs
+    the job, however its status reads."""
+    if connection.vendor != "postgresql":
+        yield None
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_ZONE_CHANGE, zone_change_id])
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            run("SELECT pg_advisory_unlock(%s, %s)", [LOCK_ZONE_CHANGE, zone_change_id])

@@ -5,19 +5,23 @@ the stored local day").
 The job runs eagerly here, right after the settings' commit, as in the embedded setup; the
 integration tests run it on a real worker (tests/integration/test_zone_change_worker.py)."""
 
-from datetime import UTC, date, datetime
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db import connection, connections
 from django.urls import reverse
 from django.utils import formats, timezone
 
 from activities import services as activity_services
 from activities.models import Activity
-from dashboards import rollups, tasks
+from dashboards import rollups, tasks, zone_change
 from dashboards.models import ActivityDay, DirtyMark
+from dashboards.rollups.locks import LOCK_ZONE_CHANGE
 from pipeline.models import StageChange
 from quotas import services
 from quotas.models import OrgSettings, ZoneChange, ZoneChangeStatus
+from quotas.organisation import forget_org_time_zone
 from tests.factories import make_deal
 
 # 23:30 UTC on 1 March 2026 is 12:30 on 2 March in Auckland (UTC+13 in March).
@@ -175,7 +179,10 @@ def test_a_failed_change_shows_its_error_and_can_be_started_again(
 def test_it_refuses_to_start_again_a_change_that_did_not_fail(client_as, admin_user):
     ZoneChange.objects.create(from_zone="UTC", to_zone="Pacific/Auckland", status=ZoneChangeStatus.DONE)
     response = client_as(admin_user).post(reverse("quotas:zone_change_retry"), follow=True)
-    assert "Only the latest time zone change, once it has failed, can be started again." in response.content.decode()
+    assert (
+        "Only the latest time zone change, once it has failed or stopped making progress, can be started again."
+        in response.content.decode()
+    )
     assert ZoneChange.objects.get().status == ZoneChangeStatus.DONE
 
 
@@ -199,6 +206,139 @@ def test_a_duplicate_delivery_of_a_finished_change_does_nothing(rep, django_capt
     tasks.change_time_zone.run(change.pk)
     assert Activity.objects.get().day == date(2026, 3, 1)  # left alone: the change had finished
     assert ZoneChange.objects.get().finished_at == change.finished_at
+
+
+# --- a lost job, two workers ---------------------------------------------------------------------
+
+LONG_AGO = ZoneChange.STUCK_AFTER + timedelta(minutes=1)
+
+
+def _zone_saved_with_change(status: str, *, since: timedelta, **fields) -> ZoneChange:
+    """The zone saved as Auckland, its change ``status`` with its last progress ``since`` ago and no
+    message on any queue (the broker lost it, or its worker died)."""
+    OrgSettings.objects.create(pk=1, time_zone="Pacific/Auckland")
+    forget_org_time_zone()  # as saving the settings does
+    moment = timezone.now() - since
+    started = moment if status != ZoneChangeStatus.QUEUED else None
+    return ZoneChange.objects.create(
+        from_zone="UTC", to_zone="Pacific/Auckland", status=status, progress_at=moment, started_at=started, **fields
+    )
+
+
+@contextmanager
+def _another_worker_holds(change: ZoneChange):
+    """What a worker running ``change`` holds: on PostgreSQL its lock, on a connection of its own."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_ZONE_CHANGE, change.pk])
+        yield
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("status", [ZoneChangeStatus.QUEUED, ZoneChangeStatus.CONVERTING, ZoneChangeStatus.REBUILDING])
+def test_the_drain_sends_a_stuck_change_again_and_it_finishes(rep, django_capture_on_commit_callbacks, status):
+    call = activity_services.activity_log(
+        owner=rep, by=rep, kind="call", outcome="connected", occurred_at=LATE_EVENING_UTC
+    )
+    change = _zone_saved_with_change(status, since=LONG_AGO, rows_done=7, rows_total=9)
+    assert change.is_stuck
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.drain_rollups.run()
+
+    change.refresh_from_db()
+    assert (change.status, change.rows_done, change.rows_total) == (ZoneChangeStatus.DONE, 1, 1)
+    call.refresh_from_db()
+    assert call.day == date(2026, 3, 2)
+    assert _calls_by_day(rep) == {date(2026, 3, 2): 1}  # refreshes went on after it
+
+
+def test_the_drain_leaves_a_change_that_made_progress_lately(db, django_capture_on_commit_callbacks):
+    change = _zone_saved_with_change(ZoneChangeStatus.QUEUED, since=ZoneChange.STUCK_AFTER - timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        tasks.drain_rollups.run()
+    assert callbacks == []
+    assert ZoneChange.objects.get().progress_at == change.progress_at
+    assert not change.is_stuck
+
+
+def test_a_change_another_worker_is_running_is_not_run_twice(rep):
+    activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected", occurred_at=LATE_EVENING_UTC)
+    change = _zone_saved_with_change(ZoneChangeStatus.CONVERTING, since=timedelta(seconds=5), rows_done=0, rows_total=1)
+    with _another_worker_holds(change):
+        tasks.change_time_zone.run(change.pk)  # a second delivery of the same job
+    assert Activity.objects.get().day == date(2026, 3, 1)
+    row = ZoneChange.objects.get()
+    assert (row.status, row.started_at, row.progress_at) == (change.status, change.started_at, change.progress_at)
+
+
+@pytest.mark.postgres
+def test_a_slow_change_whose_worker_still_holds_it_is_neither_sent_again_nor_run_twice(
+    rep, django_capture_on_commit_callbacks
+):
+    activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected", occurred_at=LATE_EVENING_UTC)
+    change = _zone_saved_with_change(ZoneChangeStatus.REBUILDING, since=LONG_AGO)
+    with _another_worker_holds(change):
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            assert zone_change.zone_change_resume() == []
+        tasks.change_time_zone.run(change.pk)
+    assert callbacks == []
+    assert Activity.objects.get().day == date(2026, 3, 1)
+    assert ZoneChange.objects.get().status == ZoneChangeStatus.REBUILDING
+
+
+def test_a_run_whose_change_was_started_again_stops_without_failing_it(rep, monkeypatch):
+    activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected", occurred_at=LATE_EVENING_UTC)
+    change = _zone_saved_with_change(ZoneChangeStatus.QUEUED, since=timedelta(0))
+    batches = zone_change._batches
+
+    def retried_meanwhile(model):
+        # An admin's retry while this run converts: the change is queued again, without its claim.
+        ZoneChange.objects.update(status=ZoneChangeStatus.QUEUED, started_at=None, rows_done=0)
+        yield from batches(model)
+
+    monkeypatch.setattr(zone_change, "_batches", retried_meanwhile)
+    tasks.change_time_zone.run(change.pk)
+    row = ZoneChange.objects.get()
+    assert (row.status, row.error, row.rows_done) == (ZoneChangeStatus.QUEUED, "", 0)  # left for the new run
+    assert Activity.objects.get().day == date(2026, 3, 1)  # its batch was rolled back
+
+
+def test_the_settings_page_says_a_change_is_stuck_and_retry_finishes_it(
+    client_as, admin_user, rep, django_capture_on_commit_callbacks
+):
+    activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected", occurred_at=LATE_EVENING_UTC)
+    change = _zone_saved_with_change(ZoneChangeStatus.CONVERTING, since=LONG_AGO, rows_done=0, rows_total=1)
+    client = client_as(admin_user)
+    page = client.get(reverse("quotas:org_settings")).content.decode()
+    with timezone.override("Pacific/Auckland"):
+        since = formats.date_format(timezone.localtime(change.progress_at), "SHORT_DATETIME_FORMAT")
+    assert f"No progress since {since}: the job was probably lost" in page
+    assert 'data-testid="zone-change-stuck"' in page
+    assert f'action="{reverse("quotas:zone_change_retry")}"' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("quotas:zone_change_retry"))
+    assert response.url == reverse("quotas:org_settings")
+    change.refresh_from_db()
+    assert (change.status, change.rows_done) == (ZoneChangeStatus.DONE, 1)
+    assert Activity.objects.get().day == date(2026, 3, 2)
+    assert "Started the time zone change again." in client.get(reverse("quotas:org_settings")).content.decode()
+
+
+def test_a_change_making_progress_offers_no_retry(client_as, admin_user):
+    _zone_saved_with_change(ZoneChangeStatus.CONVERTING, since=timedelta(seconds=5), rows_done=2, rows_total=5)
+    page = client_as(admin_user).get(reverse("quotas:org_settings")).content.decode()
+    assert "No progress since" not in page
+    assert reverse("quotas:zone_change_retry") not in page
+    response = client_as(admin_user).post(reverse("quotas:zone_change_retry"), follow=True)
+    assert "stopped making progress, can be started again" in response.content.decode()
+    assert ZoneChange.objects.get().status == ZoneChangeStatus.CONVERTING
 
 
 # --- what the admin sees -------------------------------------------------------------------------
@@ -264,14 +404,17 @@ def test_only_an_admin_changes_the_zone(db, client_as, request, who):
     assert not ZoneChange.objects.exists()
 
 
+@pytest.mark.parametrize("status", [ZoneChangeStatus.FAILED, ZoneChangeStatus.QUEUED], ids=["failed", "stuck"])
 @pytest.mark.parametrize("who", ["rep", "teammate", "manager", "outsider"])
-def test_only_an_admin_starts_a_failed_change_again(db, client_as, request, who):
-    change = ZoneChange.objects.create(from_zone="UTC", to_zone="Pacific/Auckland", status=ZoneChangeStatus.FAILED)
+def test_only_an_admin_starts_a_failed_or_stuck_change_again(db, client_as, request, who, status):
+    change = ZoneChange.objects.create(
+        from_zone="UTC", to_zone="Pacific/Auckland", status=status, progress_at=timezone.now() - LONG_AGO
+    )
     user = request.getfixturevalue(who)
     assert client_as(user).post(reverse("quotas:zone_change_retry")).status_code == 403
     assert client_as(user).get(reverse("quotas:zone_change")).status_code == 403
-    change.refresh_from_db()
-    assert change.status == ZoneChangeStatus.FAILED
+    assert ZoneChange.objects.get().progress_at == change.progress_at
+    assert ZoneChange.objects.get().status == status
 
 
 def test_a_new_zone_saved_in_django_admin_starts_the_job_too(client, rep, django_capture_on_commit_callbacks):
