@@ -7,6 +7,8 @@ row here fails `test_it_covers_every_url`.
 import pytest
 from django.urls import get_resolver, reverse
 
+from dashboards.selectors.exports import TEAM_TABLES
+
 LOGIN = "/accounts/login/"
 OK, REDIRECT, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = 200, 302, 403, 404, 405
 
@@ -183,6 +185,25 @@ def test_it_answers_each_role(client, objects, outsider, manager, admin_user, ur
     assert response.status_code == expected[role_index], f"{role} GET {url}"
     if role == "anonymous" and response.status_code == REDIRECT and url_name != "dashboards:home":
         assert response.url.startswith(LOGIN)
+
+
+@pytest.mark.parametrize("role_index, role", list(enumerate(ROLES)))
+@pytest.mark.parametrize("table", sorted(TEAM_TABLES))
+def test_every_team_dashboard_export_answers_each_role(
+    client, objects, outsider, manager, admin_user, table, role_index, role
+):
+    # The matrix above names the export once (the reps table); every table must answer as it does.
+    url = reverse("dashboards:team_export", kwargs={"table": table})
+    user = {"rep": objects["rep"], "outsider": outsider, "manager": manager, "admin": admin_user}.get(role)
+    if user:
+        client.force_login(user)
+    assert client.get(url).status_code == MATRIX["dashboards:team_export"][1][role_index], f"{role} GET {url}"
+
+
+@pytest.mark.parametrize("table", sorted(TEAM_TABLES))
+def test_a_manager_exports_no_table_of_another_team(client_as, objects, manager, outsider, table):
+    url = reverse("dashboards:team_export", kwargs={"table": table})
+    assert client_as(manager).get(url, {"team": outsider.team_id}).status_code == NOT_FOUND
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ from .team import (
     team_quota_shares,
     team_rows,
     team_stage_rows,
+    team_time_spent,
     team_total_row,
     trend,
 )
@@ -257,6 +258,32 @@ def quota_share_table(scope: TeamScope, trend_unit: str) -> Table:
     return header, [[str(s.period), s.at_quota, s.with_quota, _cell(s.share)] for s in shares]
 
 
+def _percent_cell(value: float | None) -> str:
+    """A percentage (already x 100) with one decimal, rounded half up; empty for "—"."""
+    return "" if value is None else decimal_text(Decimal(str(value)), 1)
+
+
+TIME_SPENT_HEADER = (
+    gettext_noop("Kind"),
+    gettext_noop("Selling"),
+    gettext_noop("Activities"),
+    gettext_noop("Minutes"),
+    gettext_noop("Share of time %"),
+)
+
+
+def time_spent_table(scope: TeamScope, trend_unit: str) -> Table:
+    """The time spent panel: a row per kind, then the selling time and the total, as the panel shows."""
+    spent = team_time_spent(scope=scope)
+    lines = [
+        [k.label, _("yes") if k.is_selling else _("no"), k.count, k.minutes, _percent_cell(k.share)]
+        for k in spent.kinds
+    ]
+    lines.append([_("Selling time"), "", "", spent.selling_minutes, _percent_cell(spent.selling_share)])
+    lines.append([_("Total"), "", spent.count, spent.minutes, ""])
+    return [_(h) for h in TIME_SPENT_HEADER], lines
+
+
 TEAM_TABLES = {
     "reps": reps_table,
     "funnel": funnel_table,
@@ -268,6 +295,7 @@ TEAM_TABLES = {
     "leaderboards": leaderboard_table,
     "trend": trend_table,
     "quota-share": quota_share_table,
+    "time-spent": time_spent_table,
 }
 
 

@@ -5,7 +5,7 @@ stage and trend reads.
 
 Each function costs a fixed number of queries whatever the number of reps or
 rows: ``stage_rows`` 2 (3 with ``closed``), ``stage_medians`` 1, ``opportunity_cohorts`` 1,
-``revenue_split`` 5, ``trend`` 2, ``quota_share_history`` 1.
+``revenue_split`` 5, ``trend`` 2, ``quota_share_history`` 1, ``team_time_spent`` 1.
 
 Public API (keyword-only arguments; ``reps`` is any iterable of users):
 
@@ -21,7 +21,7 @@ Public API (keyword-only arguments; ``reps`` is any iterable of users):
 - ``team_figures(*, scope, pipeline, trend_unit) -> TeamFigures`` (the page), and its parts for the
   CSV exports: ``team_rows``, ``team_total_row``, ``team_stage_rows``, ``team_funnels`` (with the
   medians and opportunity cohorts: ``team_funnels_shown``),
-  ``team_quota_shares``, ``leaderboards``
+  ``team_quota_shares``, ``leaderboards``, ``team_time_spent``
 
 Cases METRICS.md leaves open, defined here:
 
@@ -73,6 +73,7 @@ from .figures import (
     sum_of,
 )
 from .per_rep import rep_rows, team_total
+from .time_spent import TimeSpent, time_spent
 
 SORTS = {
     "name": lambda r: str(r.rep or "").lower(),
@@ -545,6 +546,7 @@ class TeamFigures:
     points: list[TrendPoint]
     quota_shares: list[QuotaShare]
     leaderboards: list[dict]
+    time_spent: TimeSpent
     refreshed_at: datetime | None
 
 
@@ -619,6 +621,11 @@ def team_funnels_shown(*, scope: TeamScope, stage_figures: list[StageFigures]) -
     )
 
 
+def team_time_spent(*, scope: TeamScope) -> TimeSpent:
+    """The reps' logged minutes by kind over the range (docs/metrics.md "time spent"), one query."""
+    return time_spent(rep_ids=[rep.pk for rep in scope.reps], start=scope.start, end=scope.end)
+
+
 def team_quota_shares(*, scope: TeamScope, total: RepFigures) -> list[QuotaShare]:
     """The share of reps at quota in the measure the page shows (METRICS.md "Share of reps at quota")."""
     if total.quota_measure is None:
@@ -657,6 +664,7 @@ def team_figures(*, scope: TeamScope, pipeline: dict[int, dict], trend_unit: str
     funnels = team_funnels_shown(scope=scope, stage_figures=stage_figures)
     split = revenue_split(reps=scope.reps, start=scope.start, end=scope.end)
     points = trend(reps=scope.reps, unit=trend_unit, count=12, end=scope.trend_end)
+    spent = team_time_spent(scope=scope)
     return TeamFigures(
         rows=rows,
         total=total,
@@ -667,9 +675,11 @@ def team_figures(*, scope: TeamScope, pipeline: dict[int, dict], trend_unit: str
         points=points,
         quota_shares=team_quota_shares(scope=scope, total=total),
         leaderboards=leaderboards(rows),
+        time_spent=spent,
         refreshed_at=last_refreshed(
             total.computed_at,
             split.computed_at,
+            spent.computed_at,
             points[0].computed_at if points else None,
             *(s["total"].computed_at for f in funnels for s in f["stages"]),
         ),

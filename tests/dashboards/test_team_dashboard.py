@@ -548,12 +548,31 @@ def test_the_reps_csv_has_the_goal_count_the_page_shows_before_the_plan(client_a
         "leaderboards",
         "trend",
         "quota-share",
+        "time-spent",
     ],
 )
 def test_it_exports_every_table_on_the_page(client_as, manager, month, table):
     rows = _csv(client_as(manager).get(reverse("dashboards:team_export", args=[table])))
     assert rows[0]  # a header
     assert f'href="{reverse("dashboards:team_export", args=[table])}' in _page(client_as(manager)).content.decode()
+
+
+def test_it_exports_the_time_spent_per_kind_over_the_range(client_as, manager, month):
+    # November, both reps: calls 50 min (the owner's 10 of 5 min, the teammate's 5 of none), emails 10,
+    # meetings 120, admin 60: 240 minutes, 180 of them selling (75%).
+    client = client_as(manager)
+    header, *lines = _csv(client.get(reverse("dashboards:team_export", args=["time-spent"])))
+    assert header == ["Kind", "Selling", "Activities", "Minutes", "Share of time %"]
+    assert lines == [
+        ["Call", "yes", "15", "50", "20.8"],  # 50 / 240 = 20.83%
+        ["Email", "yes", "5", "10", "4.2"],  # 4.17%
+        ["Meeting", "yes", "4", "120", "50.0"],
+        ["Admin", "no", "1", "60", "25.0"],
+        ["Selling time", "", "", "180", "75.0"],
+        ["Total", "", "25", "240", ""],
+    ]
+    spent = _page(client).context["figures"].time_spent
+    assert (spent.count, spent.minutes, spent.selling_share) == (25, 240, 75.0)  # what the panel shows
 
 
 def test_an_unknown_export_is_not_found(client_as, manager):
@@ -598,8 +617,8 @@ def test_it_builds_the_page_in_the_same_number_of_queries_for_3_and_12_reps(
     assert len(large.captured_queries) == len(small.captured_queries)
     # 30 until the funnel took three more (issue 20): its won and lost stages from the closed-deal
     # rows, the team's median days in stage (a median does not add up from the reps' rows) and the
-    # opportunity cohorts; one query each, whatever the number of reps.
-    assert len(large.captured_queries) <= 33
+    # opportunity cohorts; one query each, whatever the number of reps. One more: time spent by kind.
+    assert len(large.captured_queries) <= 34
 
 
 def test_each_export_costs_a_few_queries(client_as, manager, team, month, django_assert_max_num_queries):
