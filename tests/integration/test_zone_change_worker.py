@@ -10,10 +10,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import redis
 from django.urls import reverse
+from django.utils import timezone
 
 from activities.models import Activity
 from dashboards import marks, rollups
 from dashboards.models import ActivityDay
+from dashboards.rollups.locks import zone_change_lock
 from quotas.models import OrgSettings, ZoneChange, ZoneChangeStatus
 from tests import services
 from tests.factories import AdminFactory, RepFactory, TeamFactory
@@ -112,3 +114,88 @@ def test_a_real_worker_moves_every_stored_day_to_the_new_zone_and_rebuilds(web, 
     assert rollups.verify() == []
     page = web.get(reverse("quotas:org_settings")).content.decode()
     assert "The time zone changed from UTC to Pacific/Auckland: the days of 12,000 rows were recomputed" in page
+
+
+# --- a lost message, a worker that still runs it -------------------------------------------------
+
+
+def _stuck_change(status: str) -> ZoneChange:
+    """The zone saved as Auckland and its change ``status`` with no progress for longer than
+    ``STUCK_AFTER``, and no message for it on the queue: Redis lost it, or its worker died."""
+    OrgSettings.objects.create(pk=1, time_zone="Pacific/Auckland")
+    long_ago = timezone.now() - ZoneChange.STUCK_AFTER - timedelta(minutes=1)
+    return ZoneChange.objects.create(
+        from_zone="UTC",
+        to_zone="Pacific/Auckland",
+        status=status,
+        progress_at=long_ago,
+        started_at=None if status == ZoneChangeStatus.QUEUED else long_ago,
+    )
+
+
+def _calls_at_late_evening(rep, days: int) -> None:
+    first = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+    Activity.objects.bulk_create(
+        Activity(
+            owner=rep,
+            kind="call",
+            outcome="connected",
+            occurred_at=first + timedelta(days=n),
+            day=(first + timedelta(days=n)).date(),
+            created_at=first + timedelta(days=n),
+            created_day=(first + timedelta(days=n)).date(),
+        )
+        for n in range(days)
+    )
+
+
+def _wait_for(check, what: str, worker) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if check():
+            return
+        assert worker.poll() is None, f"the worker exited:\n{worker.log_path.read_text()[-3000:]}"
+        time.sleep(0.1)
+    pytest.fail(f"{what} did not happen within {WAIT_SECONDS}s; worker log:\n{worker.log_path.read_text()[-3000:]}")
+
+
+@pytest.mark.timeout(300)
+def test_a_worker_coming_back_finishes_a_change_whose_message_was_lost(redis_url, test_database_url):
+    rep = RepFactory(username="owner", team=TeamFactory(name="Enterprise East"))
+    _calls_at_late_evening(rep, days=3)
+    rollups.rebuild()
+    change = _stuck_change(ZoneChangeStatus.QUEUED)
+
+    # Nothing is queued: the drain the worker sends itself on connecting finds the change stuck.
+    with services.celery_worker(redis_url=redis_url, database_url=test_database_url) as worker:
+        _wait_for(lambda: ZoneChange.objects.get().status == ZoneChangeStatus.DONE, "the change", worker)
+
+    change.refresh_from_db()
+    assert (change.rows_done, change.rows_total) == (3, 3)
+    assert change.progress_at > change.requested_at
+    assert set(Activity.objects.values_list("day", flat=True)) == {date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)}
+    assert rollups.verify() == []
+
+
+@pytest.mark.timeout(300)
+def test_a_change_another_worker_still_runs_is_neither_sent_again_nor_run_twice(redis_url, test_database_url):
+    rep = RepFactory(username="owner", team=TeamFactory(name="Enterprise East"))
+    _calls_at_late_evening(rep, days=1)
+    change = _stuck_change(ZoneChangeStatus.REBUILDING)
+
+    # This test's connection stands for a worker that is slow, not lost: it holds the change's lock.
+    with zone_change_lock(change.pk) as held:
+        assert held
+        with services.celery_worker(redis_url=redis_url, database_url=test_database_url) as worker:
+            services.celery_app_for(redis_url).send_task("dashboards.tasks.change_time_zone", args=[change.pk])
+            _wait_for(
+                lambda: (
+                    "dashboards.tasks.change_time_zone[" in worker.log_path.read_text()
+                    and worker.log_path.read_text().count("succeeded") >= 2
+                ),
+                "the connect drain and the duplicate job",
+                worker,
+            )
+    row = ZoneChange.objects.get()
+    assert (row.status, row.progress_at, row.started_at) == (change.status, change.progress_at, change.started_at)
+    assert Activity.objects.get().day == date(2026, 3, 1)
