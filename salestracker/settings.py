@@ -245,7 +245,8 @@ ROLLUP_LAG_ALERT_MINUTES = env.int("ROLLUP_LAG_ALERT_MINUTES", default=10)
 # The one beat schedule: each entry says when it runs and why.
 CELERY_BEAT_SCHEDULE = {
     # Every minute: recompute keys whose enqueued refresh never ran (the broker
-    # was down at the writer's commit, or a worker died before acking).
+    # was down at the writer's commit, or a worker died before acking), and send
+    # again a time zone change's job that was lost (it holds every refresh off).
     "drain-rollups": {"task": "dashboards.tasks.drain_rollups", "schedule": 60.0},
     # Nightly, in the quiet hours: everything from scratch, so no drift can last a day.
     "rebuild-rollups": {
