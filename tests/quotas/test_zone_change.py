@@ -331,6 +331,17 @@ def test_the_settings_page_says_a_change_is_stuck_and_retry_finishes_it(
     assert "Started the time zone change again." in client.get(reverse("quotas:org_settings")).content.decode()
 
 
+def test_the_system_status_page_and_the_polled_part_say_a_change_is_stuck_too(client_as, admin_user):
+    _zone_saved_with_change(ZoneChangeStatus.QUEUED, since=LONG_AGO)
+    client = client_as(admin_user)
+    for page in (
+        client.get(reverse("dashboards:system_status")).content.decode(),
+        client.get(reverse("quotas:zone_change"), headers={"HX-Request": "true"}).content.decode(),
+    ):
+        assert 'data-testid="zone-change-stuck"' in page
+        assert f'action="{reverse("quotas:zone_change_retry")}"' in page
+
+
 def test_a_change_making_progress_offers_no_retry(client_as, admin_user):
     _zone_saved_with_change(ZoneChangeStatus.CONVERTING, since=timedelta(seconds=5), rows_done=2, rows_total=5)
     page = client_as(admin_user).get(reverse("quotas:org_settings")).content.decode()
