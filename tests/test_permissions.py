@@ -4,8 +4,11 @@ The matrix must name every URL of the project's apps; a new page without a
 row here fails `test_it_covers_every_url`.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.urls import get_resolver, reverse
+from django.utils import timezone
 
 from dashboards.selectors.exports import TEAM_TABLES
 
@@ -246,6 +249,13 @@ def test_it_refuses_settings_writes_to_non_admins(client, objects, manager, url_
         "stage_id": objects["stage"].pk,
     }
     url = reverse(url_name, kwargs={kwargs_key: ids[kwargs_key]} if kwargs_key else None)
+    # A time zone change that stopped making progress: what the retry would start again.
+    ZoneChange.objects.create(
+        from_zone="UTC",
+        to_zone="Pacific/Auckland",
+        status="queued",
+        progress_at=timezone.now() - ZoneChange.STUCK_AFTER - timedelta(minutes=1),
+    )
     client.force_login(objects["rep"] if role == "rep" else manager)
     tables = (User, Team, Territory, Pipeline, Stage, Quota, QuotaChange, OrgSettings, ZoneChange)
     before = [list(model.objects.values()) for model in tables]
