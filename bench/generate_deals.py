@@ -16,10 +16,14 @@ from bench.rows import DAY, BulkLoad, Progress, epoch, next_id, stamp
 
 DEAL_FIELDS = (
     "id", "title", "company", "contact", "owner", "pipeline", "stage", "amount", "units", "deal_type",
-    "lead_source", "expected_close_date", "closed_on", "lost_reason", "competitor", "stage_entered_at",
-    "created_at", "updated_at",
+    "lead_source", "expected_close_date", "forecast_category", "closed_on", "lost_reason", "competitor",
+    "stage_entered_at", "created_at", "updated_at",
 )  # fmt: skip
 CHANGE_FIELDS = ("deal", "from_stage", "to_stage", "changed_at", "from_entered_at", "day", "changed_by", "owner")
+FORECAST_FIELDS = (
+    "deal", "changed_at", "day", "changed_by", "owner", "stage", "amount", "probability", "expected_close_date",
+    "forecast_category",
+)  # fmt: skip
 
 
 @dataclass
@@ -47,6 +51,7 @@ class _Rows:
     tz: str
     deals: list[tuple] = field(default_factory=list)
     changes: list[tuple] = field(default_factory=list)
+    forecast: list[tuple] = field(default_factory=list)
 
 
 def write_deals(
@@ -64,7 +69,7 @@ def write_deals(
     """Every rep's deals with their histories; returns each rep's tracks (in order of creation) and the counts."""
     from django.db import connection, transaction
 
-    from pipeline.models import Deal, StageChange
+    from pipeline.models import Deal, DealChange, StageChange
 
     rows = _Rows(next_id=next_id(Deal), tz=writer.tz)
     tracks: dict[int, list[DealTrack]] = {}
@@ -81,15 +86,18 @@ def write_deals(
             mine.append(_one_deal(deal_rng, rep, day, h, book[rep.pk], stage_sets, organisation, end_moment, rows))
         progress.update(1)
     progress.close()
-    load = BulkLoad(connection, [Deal._meta.db_table, StageChange._meta.db_table], enabled=len(rows.changes) > 200_000)
+    tables = [Deal._meta.db_table, StageChange._meta.db_table, DealChange._meta.db_table]
+    load = BulkLoad(connection, tables, enabled=len(rows.changes) > 200_000)
     with transaction.atomic(), load:
         for begin in range(0, len(rows.deals), 50_000):
             writer.write(Deal, DEAL_FIELDS, rows.deals[begin : begin + 50_000])
         for begin in range(0, len(rows.changes), 100_000):
             writer.write(StageChange, CHANGE_FIELDS, rows.changes[begin : begin + 100_000])
+        for begin in range(0, len(rows.forecast), 100_000):
+            writer.write(DealChange, FORECAST_FIELDS, rows.forecast[begin : begin + 100_000])
         writer.reset_sequences([Deal])
         load.restore(None if quiet else stream)
-    return tracks, {"deals": len(rows.deals), "stage_changes": len(rows.changes)}
+    return tracks, {"deals": len(rows.deals), "stage_changes": len(rows.changes), "deal_changes": len(rows.forecast)}
 
 
 def _stage_sets(pipelines: dict) -> dict:
@@ -116,26 +124,31 @@ def _one_deal(deal_rng, rep, day, h: Habits, book, stage_sets, organisation, end
     history = _simulate(deal_rng, h, opens, won, lost, created, end_moment)
     track = DealTrack(deal_id, company, contact, created, history[-1][0] if history[-1][1].is_closed else 1e12)
     tz = rows.tz
-    previous, entered = None, created
+    amount = f"{h.deal_size * math.exp(deal_rng.gauss(0, 0.5)) * (0.5 if deal_type == 'expansion' else 1):.2f}"
+    expected = (datetime.fromtimestamp(created, UTC).date() + timedelta(days=60)).isoformat()
+    # The forecast category follows each stage's default; a closed deal keeps the last open one's.
+    previous, entered, category = None, created, opens[0].forecast_category
     for moment, stage in history:
+        day = datetime.fromtimestamp(moment, UTC).date().isoformat()
         rows.changes.append(
             (deal_id, previous.pk if previous else None, stage.pk, stamp(moment, tz),
-             stamp(entered, tz) if previous else None,
-             datetime.fromtimestamp(moment, UTC).date().isoformat(), rep.pk, rep.pk)
+             stamp(entered, tz) if previous else None, day, rep.pk, rep.pk)
         )  # fmt: skip
+        category = category if stage.is_closed else stage.forecast_category
+        rows.forecast.append(
+            (deal_id, stamp(moment, tz), day, rep.pk, rep.pk, stage.pk, amount, stage.probability, expected, category)
+        )
         track.times.append(moment)
         track.stages.append(stage.pk)
         previous, entered = stage, moment
     final_at, final = history[-1]
     closed_on = datetime.fromtimestamp(final_at, UTC).date().isoformat() if final.is_closed else None
-    amount = h.deal_size * math.exp(deal_rng.gauss(0, 0.5)) * (0.5 if deal_type == "expansion" else 1)
     is_lost = final.kind == "lost"
     sources, reasons, competitors = organisation.sources, organisation.reasons, organisation.competitors
     rows.deals.append(
         (deal_id, f"{'Renewal' if deal_type == 'renewal' else 'Deal'} {deal_id}", company, contact, rep.pk,
-         pipeline.pk, final.pk, f"{amount:.2f}", deal_rng.randint(1, 50), deal_type,
-         sources[deal_rng.randrange(len(sources))].pk,
-         (datetime.fromtimestamp(created, UTC).date() + timedelta(days=60)).isoformat(), closed_on,
+         pipeline.pk, final.pk, amount, deal_rng.randint(1, 50), deal_type,
+         sources[deal_rng.randrange(len(sources))].pk, expected, category, closed_on,
          reasons[deal_rng.randrange(len(reasons))].pk if is_lost else None,
          competitors[deal_rng.randrange(len(competitors))].pk if is_lost and deal_rng.random() < 0.4 else None,
          stamp(final_at, tz), stamp(created, tz), stamp(final_at, tz))

@@ -10,9 +10,20 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import ActiveNamesAdmin, HistoryAdmin
 
 from . import services
-from .forms import DEAL_CREATE_FIELDS
+from .forms import DEAL_CREATE_FIELDS, ForecastCategoryField
 from .forms_config import StageForm
-from .models import Company, Competitor, Contact, Deal, LeadSource, LostReason, Pipeline, Stage, StageChange
+from .models import (
+    Company,
+    Competitor,
+    Contact,
+    Deal,
+    DealChange,
+    LeadSource,
+    LostReason,
+    Pipeline,
+    Stage,
+    StageChange,
+)
 
 
 @admin.register(LeadSource, Competitor, LostReason)
@@ -86,7 +97,7 @@ class ContactAdmin(admin.ModelAdmin):
 DEAL_CHANGE_READONLY = ("pipeline", "stage", "stage_entered_at", "created_at", "updated_at")
 
 
-class DealAdminForm(forms.ModelForm):
+class DealAdminForm(ForecastCategoryField, forms.ModelForm):
     class Meta:
         model = Deal
         fields = DEAL_CREATE_FIELDS
@@ -95,6 +106,7 @@ class DealAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "stage" in self.fields:
             self.fields["stage"].queryset = Stage.objects.filter(is_archived=False).select_related("pipeline")
+        self.set_up_forecast_category()
 
     def clean(self):
         cleaned = super().clean()
@@ -158,5 +170,16 @@ class StageChangeAdmin(HistoryAdmin):
     list_display = ("deal", "from_stage", "to_stage", "changed_at", "changed_by", "owner")
     list_filter = ("to_stage__pipeline", "to_stage__kind", "day")
     list_select_related = ("deal", "from_stage", "to_stage", "changed_by", "owner")
+    search_fields = ("deal__title",)
+    date_hierarchy = "changed_at"
+
+
+@admin.register(DealChange)
+class DealChangeAdmin(HistoryAdmin):
+    """The forecast history: to read and filter, never to edit (it is append-only)."""
+
+    list_display = ("deal", "changed_at", "stage", "amount", "expected_close_date", "forecast_category", "owner")
+    list_filter = ("forecast_category", "stage__pipeline", "day")
+    list_select_related = ("deal", "stage", "owner")
     search_fields = ("deal__title",)
     date_hierarchy = "changed_at"

@@ -17,7 +17,18 @@ from accounts.models import Team, Territory, User
 from salestracker.dates import validate_in_window
 from salestracker.forms import DateInput
 
-from .models import Company, Competitor, Contact, Deal, LeadSource, LostReason, Pipeline, Stage, StageKind
+from .models import (
+    Company,
+    Competitor,
+    Contact,
+    Deal,
+    ForecastCategory,
+    LeadSource,
+    LostReason,
+    Pipeline,
+    Stage,
+    StageKind,
+)
 
 
 class StageChoiceField(forms.ModelChoiceField):
@@ -30,7 +41,29 @@ class ContactChoiceField(forms.ModelChoiceField):
         return f"{obj} ({obj.company})" if obj.company_id else str(obj)
 
 
-class DealForm(forms.ModelForm):
+class ForecastCategoryField:
+    """The forecast category on a deal's form (this app's and Django admin's). Left empty: a new
+    deal takes its stage's default (``services.deal_create``), a saved one keeps its category
+    (an older page or a script that does not post it). A closed deal's is shown, not editable."""
+
+    def set_up_forecast_category(self):
+        category = self.fields["forecast_category"]
+        category.required = False
+        if self.instance.pk is None:
+            category.choices = [("", _("The stage's default")), *ForecastCategory.choices]
+            category.initial = ""
+        elif self.instance.stage.is_closed:
+            category.disabled = True
+            category.help_text = _("A closed deal is no longer forecast.")
+        else:
+            category.help_text = _("How sure you are it closes by the expected close date.")
+
+    def clean_forecast_category(self):
+        chosen = self.cleaned_data["forecast_category"]
+        return chosen or (self.instance.forecast_category if self.instance.pk else None)
+
+
+class DealForm(ForecastCategoryField, forms.ModelForm):
     """A deal's details. Its stage changes only through ``DealMoveForm``."""
 
     class Meta:
@@ -45,6 +78,7 @@ class DealForm(forms.ModelForm):
             "deal_type",
             "lead_source",
             "expected_close_date",
+            "forecast_category",
         )
         field_classes = {"contact": ContactChoiceField}
         widgets = {"expected_close_date": DateInput()}
@@ -68,6 +102,7 @@ class DealForm(forms.ModelForm):
         amount = self.fields["amount"]
         amount.validators.append(MinValueValidator(0, message=_("The amount cannot be negative.")))
         amount.widget.attrs.update(min="0", step="0.01", inputmode="decimal")
+        self.set_up_forecast_category()
 
     def clean(self):
         cleaned = super().clean()
@@ -92,6 +127,7 @@ DEAL_CREATE_FIELDS = (
     "deal_type",
     "lead_source",
     "expected_close_date",
+    "forecast_category",
     "closed_on",
     "lost_reason",
     "competitor",

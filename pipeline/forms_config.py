@@ -21,7 +21,7 @@ class StageForm(forms.ModelForm):
 
     class Meta:
         model = Stage
-        fields = ("name", "kind", "probability", "rotting_days", "is_opportunity")
+        fields = ("name", "kind", "probability", "forecast_category", "rotting_days", "is_opportunity")
         widgets = {
             "probability": forms.NumberInput(attrs={"min": 0, "max": 100}),
             "rotting_days": forms.NumberInput(attrs={"min": 0}),
@@ -37,6 +37,14 @@ class StageForm(forms.ModelForm):
             if live.exclude(pk=self.instance.pk).exists():
                 self.add_error("name", _("This pipeline already has a stage with this name."))
         return cleaned
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Not posted (an older form, a script): the stage keeps its category, a new one "pipeline".
+        self.fields["forecast_category"].required = False
+
+    def clean_forecast_category(self):
+        return self.cleaned_data["forecast_category"] or self.instance.forecast_category
 
     def clean_kind(self):
         kind = self.cleaned_data["kind"]

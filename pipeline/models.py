@@ -80,6 +80,15 @@ class StageKind(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
+class ForecastCategory(models.TextChoices):
+    """How sure the rep is that an open deal closes in its expected close month (METRICS.md "Forecast")."""
+
+    PIPELINE = "pipeline", _("Pipeline")
+    BEST_CASE = "best_case", _("Best case")
+    COMMIT = "commit", _("Commit")
+    OMITTED = "omitted", _("Omitted")
+
+
 class StageQuerySet(models.QuerySet):
     def current(self):
         """Stages not archived, in the admin-set order."""
@@ -109,6 +118,13 @@ class Stage(models.Model):
         _("counts as opportunity"),
         default=False,
         help_text=_("The first stage at which a deal counts as an opportunity (for opportunity-to-win rate)."),
+    )
+    forecast_category = models.CharField(
+        _("default forecast category"),
+        max_length=16,
+        choices=ForecastCategory.choices,
+        default=ForecastCategory.PIPELINE,
+        help_text=_("The category a deal takes when it moves into this stage, until its owner sets another."),
     )
     is_archived = models.BooleanField(_("archived"), default=False)
 
@@ -261,6 +277,9 @@ class Deal(models.Model):
         _("expected close date"), null=True, blank=True, validators=[validate_in_window]
     )
     closed_on = models.DateField(_("close date"), null=True, blank=True, validators=[validate_in_window])
+    forecast_category = models.CharField(
+        _("forecast category"), max_length=16, choices=ForecastCategory.choices, default=ForecastCategory.PIPELINE
+    )
     lost_reason = models.ForeignKey(
         LostReason, on_delete=models.PROTECT, null=True, blank=True, related_name="deals", verbose_name=_("lost reason")
     )
@@ -300,15 +319,32 @@ class Deal(models.Model):
         return ((now or timezone.now()) - self.stage_entered_at).total_seconds() / 86400
 
 
-class StageChangeQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
+    """A history's rows: never updated, never deleted, in bulk or one by one (``AppendOnly``)."""
+
     def update(self, **kwargs):
-        raise TypeError("StageChange history is append-only")
+        raise TypeError(f"{self.model.__name__} history is append-only")
 
     def delete(self):
-        raise TypeError("StageChange history is append-only")
+        raise TypeError(f"{self.model.__name__} history is append-only")
 
 
-class StageChange(models.Model):
+class AppendOnly(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(f"{type(self).__name__} history is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(f"{type(self).__name__} history is append-only")
+
+
+class StageChange(AppendOnly):
     """One move of a deal into a stage. Append-only: never updated, never deleted.
 
     The first row of a deal has no ``from_stage`` (the deal was created in
@@ -331,8 +367,6 @@ class StageChange(models.Model):
         User, on_delete=models.PROTECT, related_name="+", verbose_name=_("deal owner"), help_text=_("At the time.")
     )
 
-    objects = StageChangeQuerySet.as_manager()
-
     class Meta:
         ordering = ["changed_at", "pk"]
         verbose_name = _("stage change")
@@ -347,17 +381,44 @@ class StageChange(models.Model):
     def __str__(self):
         return f"{self.deal}: {self.from_stage or '—'} → {self.to_stage}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError("StageChange history is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("StageChange history is append-only")
-
     @property
     def days_in_previous_stage(self) -> float | None:
         """Length in days of the completed stay in ``from_stage``."""
         if self.from_entered_at is None:
             return None
         return (self.changed_at - self.from_entered_at).total_seconds() / 86400
+
+
+class DealChange(AppendOnly):
+    """A deal's forecast fields as a write left them: one row when the deal is created and one
+    each time a write changes its stage, owner, amount, expected close date or forecast
+    category. Append-only, like ``StageChange``: the deal as it stood at any moment is its last
+    row at or before that moment, which the forecast's history (waterfall, accuracy) reads.
+
+    ``probability`` is the stage's at the time, so a later edit of the stage rewrites nothing.
+    """
+
+    deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="forecast_history", verbose_name=_("deal"))
+    changed_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    day = models.DateField(_("day"), help_text=_("Local date of the change, for grouping by period."))
+    changed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("deal owner"))
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+", verbose_name=_("stage"))
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    probability = models.PositiveSmallIntegerField(_("win probability (%)"))
+    expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
+    forecast_category = models.CharField(_("forecast category"), max_length=16, choices=ForecastCategory.choices)
+
+    # The fields a row records; a write that changes none of them adds no row.
+    TRACKED = ("owner_id", "stage_id", "amount", "expected_close_date", "forecast_category")
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = _("deal change")
+        verbose_name_plural = _("deal changes")
+        indexes = [models.Index(fields=["deal", "changed_at"]), models.Index(fields=["owner", "day"])]
+
+    def __str__(self):
+        return f"{self.deal} @ {self.changed_at:%Y-%m-%d %H:%M}"

@@ -1,7 +1,8 @@
 """Every write to the pipeline, with its rules, in one transaction.
 
 Forms, the board, Django admin and the CSV import all call these, so every
-stage change on any path writes exactly one ``StageChange`` row.
+stage change on any path writes exactly one ``StageChange`` row, and every write that
+changes a deal's forecast fields one ``DealChange`` row.
 """
 
 from datetime import date, datetime
@@ -10,11 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from salestracker.dates import validate_in_window
 
-from .models import Company, Contact, Deal, NamedList, Pipeline, Stage, StageChange, StageKind
+from .models import Company, Contact, Deal, DealChange, NamedList, Pipeline, Stage, StageChange, StageKind
 from .signals import stages_reordered
 
 
@@ -64,6 +66,41 @@ def check_closing(*, stage: Stage, closed_on: date | None, lost_reason) -> None:
         raise ValidationError(errors)
 
 
+def check_forecast(*, deal: Deal, before: Deal | None = None) -> None:
+    """The forecast fields' rules, on a deal about to be saved (``before``: as it is stored). Only
+    a field the write changes is checked, so an old deal stays editable."""
+    errors = {}
+    close = deal.expected_close_date
+    if close and (before is None or close != before.expected_close_date):
+        created = _local_day(deal.created_at)
+        if close < created:
+            errors["expected_close_date"] = _(
+                "The expected close date cannot be before the deal was created (%(day)s)."
+            ) % {"day": date_format(created, "SHORT_DATE_FORMAT")}
+    # A new deal's category is set when it is not its stage's default.
+    category_set = deal.forecast_category != (before or deal.stage).forecast_category
+    if category_set and deal.stage.is_closed:
+        errors["forecast_category"] = _("A closed deal is no longer forecast: reopen it to set its category.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _record(deal: Deal, *, by, at: datetime) -> DealChange:
+    """The deal's forecast fields as this write leaves them (``DealChange``)."""
+    return DealChange.objects.create(
+        deal=deal,
+        changed_at=at,
+        day=_local_day(at),
+        changed_by=by,
+        owner_id=deal.owner_id,
+        stage=deal.stage,
+        amount=deal.amount,
+        probability=deal.stage.probability,
+        expected_close_date=deal.expected_close_date,
+        forecast_category=deal.forecast_category,
+    )
+
+
 def check_stage(*, pipeline: Pipeline, stage: Stage) -> None:
     if stage.pipeline_id != pipeline.pk:
         raise ValidationError({"stage": _("That stage belongs to another pipeline.")})
@@ -86,12 +123,14 @@ def deal_create(
     contact: Contact | None = None,
     lead_source=None,
     expected_close_date: date | None = None,
+    forecast_category: str | None = None,
     closed_on: date | None = None,
     lost_reason=None,
     competitor=None,
     created_at: datetime | None = None,
 ) -> Deal:
-    """Create a deal in its first stage, with the first row of its stage history.
+    """Create a deal in its first stage, with the first row of its stage history and of its
+    forecast history; no category given: the stage's default.
 
     The saves leave dirty marks on the owner's days through ``dashboards/receivers.py`` (post_save).
     """
@@ -111,6 +150,7 @@ def deal_create(
         deal_type=deal_type,
         lead_source=lead_source or (contact.lead_source if contact else None),
         expected_close_date=expected_close_date,
+        forecast_category=forecast_category or stage.forecast_category,
         closed_on=closed_on if stage.is_closed else None,
         lost_reason=lost_reason if stage.kind == StageKind.LOST else None,
         competitor=competitor if stage.kind == StageKind.LOST else None,
@@ -118,25 +158,33 @@ def deal_create(
         created_at=now,
     )
     deal.full_clean(exclude=_foreign_keys(Deal))
+    check_forecast(deal=deal)
     deal.save()
     StageChange.objects.create(
         deal=deal, to_stage=stage, changed_at=now, day=_local_day(now), changed_by=by, owner=owner
     )
+    _record(deal, by=by, at=now)
     return deal
 
 
 @transaction.atomic
 def deal_update(*, deal: Deal, by, **fields) -> Deal:
-    """Change a deal's details (not its stage: that is ``deal_move``).
+    """Change a deal's details (not its stage: that is ``deal_move``); a change of its owner,
+    amount, expected close date or forecast category is recorded (``DealChange``).
 
     The save leaves dirty marks on the deal's days, for its old and new owner, through ``dashboards/receivers.py``.
     """
     if "stage" in fields or "pipeline" in fields:
         raise ValueError("use deal_move to change a deal's stage")
+    # As stored, locked: forms hand in an instance they already changed, and a move meanwhile waits.
+    before = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
     for name, value in fields.items():
         setattr(deal, name, value)
     deal.full_clean()
+    check_forecast(deal=deal, before=before)
     deal.save()
+    if any(getattr(before, name) != getattr(deal, name) for name in DealChange.TRACKED):
+        _record(deal, by=by, at=timezone.now())
     return deal
 
 
@@ -152,6 +200,8 @@ def deal_move(
     at: datetime | None = None,
 ) -> StageChange | None:
     """Move a deal to another stage and record it; a move to its current stage does nothing.
+    A deal whose category follows its stage (it is the stage's default) takes the new open
+    stage's default; one its owner set keeps it; a closed deal keeps the category it closed with.
 
     The deal row is locked first, so two people moving the same deal at once
     are serialised: the second move starts from where the first one left the
@@ -178,15 +228,26 @@ def deal_move(
         changed_by=by,
         owner_id=locked.owner_id,
     )
+    if not to_stage.is_closed and (
+        locked.stage.is_closed or locked.forecast_category == locked.stage.forecast_category
+    ):
+        locked.forecast_category = to_stage.forecast_category
     locked.stage = to_stage
     locked.stage_entered_at = now
     # Closing records how; reopening clears it (the history keeps what happened).
     locked.closed_on = closed_on if to_stage.is_closed else None
     locked.lost_reason = lost_reason if to_stage.kind == StageKind.LOST else None
     locked.competitor = competitor if to_stage.kind == StageKind.LOST else None
-    locked.save(update_fields=["stage", "stage_entered_at", "closed_on", "lost_reason", "competitor", "updated_at"])
+    locked.save(
+        update_fields=[
+            *("stage", "stage_entered_at", "forecast_category"),
+            *("closed_on", "lost_reason", "competitor", "updated_at"),
+        ]
+    )
+    _record(locked, by=by, at=now)
     # Keep the caller's instance in step with the database.
     deal.stage, deal.stage_entered_at = locked.stage, locked.stage_entered_at
+    deal.forecast_category = locked.forecast_category
     deal.closed_on, deal.lost_reason, deal.competitor = locked.closed_on, locked.lost_reason, locked.competitor
     return change
 

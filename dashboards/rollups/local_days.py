@@ -1,6 +1,6 @@
 """The stored local days: dates kept on source rows beside the timestamp they are the
 organisation's local date of (``Activity.day`` of ``occurred_at``, ``Activity.created_day`` of
-``created_at``, ``StageChange.day`` of ``changed_at``). Every figure groups on them.
+``created_at``, ``StageChange.day`` and ``DealChange.day`` of ``changed_at``). Every figure groups on them.
 
 Public: ``STORED_DAYS``; ``local_days_recompute(stored, *, zone, first_id, last_id) -> int``
 (a time zone change's batch); ``local_days_wrong(stored, column, *, zone, limit)`` (verify's
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.db import connection, models
 
 from activities.models import Activity
-from pipeline.models import StageChange
+from pipeline.models import DealChange, StageChange
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class StoredDay:
 STORED_DAYS = (
     StoredDay(Activity, (("day", "occurred_at"), ("created_day", "created_at"))),
     StoredDay(StageChange, (("day", "changed_at"),)),
+    StoredDay(DealChange, (("day", "changed_at"),)),
 )
 
 

@@ -21,6 +21,7 @@ from ..models import (
     Contact,
     Deal,
     DealType,
+    ForecastCategory,
     LeadSource,
     LostReason,
     Pipeline,
@@ -49,7 +50,11 @@ class DealImport(ImportKind):
         Column("stage", True, gettext_lazy("Name of a stage of that pipeline.")),
         Column("amount", True, gettext_lazy("For example 1234.50 or 1,234.50.")),
         Column("type", help=gettext_lazy("new_business, expansion or renewal; empty means new business.")),
-        Column("expected_close_date", help=gettext_lazy("YYYY-MM-DD.")),
+        Column("expected_close_date", help=gettext_lazy("YYYY-MM-DD, not before the deal was created.")),
+        Column(
+            "forecast_category",
+            help=gettext_lazy("pipeline, best_case, commit or omitted, for an open deal; empty means the stage's."),
+        ),
         Column("closed_on", help=gettext_lazy("YYYY-MM-DD; required for a won deal.")),
         Column("lost_reason", help=gettext_lazy("Required for a lost deal.")),
         Column("competitor", help=gettext_lazy("Kept for lost deals.")),
@@ -66,11 +71,12 @@ class DealImport(ImportKind):
         "amount": "12,500.00",
         "type": "new_business",
         "expected_close_date": "2026-06-30",
+        "forecast_category": "best_case",
         "closed_on": "",
         "lost_reason": "",
         "competitor": "",
         "lead_source": "Referral",
-        "created_at": "",
+        "created_at": "2026-03-02",
     }
     field_columns = {"deal_type": "type"}
 
@@ -119,6 +125,7 @@ class DealImport(ImportKind):
             "amount": _amount(cells, "amount", errors),
             "type": csvimport.read_choice(DealType, cells, "type", errors) or DealType.NEW_BUSINESS,
             "expected_close_date": csvimport.read_date(cells, "expected_close_date", errors),
+            "forecast_category": csvimport.read_choice(ForecastCategory, cells, "forecast_category", errors),
             "closed_on": csvimport.read_date(cells, "closed_on", errors),
             "lost_reason": csvimport.read_named(names.LOST_REASON, context, cells, "lost_reason", errors),
             "competitor": csvimport.read_named(names.COMPETITOR, context, cells, "competitor", errors),
@@ -185,6 +192,12 @@ class DealImport(ImportKind):
         csvimport.not_future(created_at, "created_at", errors)
         if closed_on and created_at and closed_on < created_at:
             errors.add("closed_on", _("The deal cannot close before it was created (%(date)s).") % {"date": created_at})
+        expected, created = values["expected_close_date"], created_at or timezone.localdate()
+        if expected and expected < created:
+            errors.add(
+                "expected_close_date",
+                _("The expected close date cannot be before the deal was created (%(date)s).") % {"date": created},
+            )
         if stage is None:
             return
         # Refused rather than dropped: the service keeps these only for closed (or lost) deals.
@@ -197,13 +210,15 @@ class DealImport(ImportKind):
         for column in ("lost_reason", "competitor"):
             if stage.kind != StageKind.LOST and cells.get(column):
                 errors.add(column, _("Only lost deals have a lost reason or competitor."))
+        if stage.is_closed and cells.get("forecast_category"):
+            errors.add("forecast_category", _("Only open deals have a forecast category."))
 
     def create(self, values, user):
         created_at = None
         if values["created_at"]:
             created_at = min(timezone.make_aware(datetime.combine(values["created_at"], time.min)), timezone.now())
         same = ("title", "company", "owner", "pipeline", "stage", "amount", "contact", "lead_source")
-        dates = ("expected_close_date", "closed_on", "lost_reason", "competitor")
+        dates = ("expected_close_date", "forecast_category", "closed_on", "lost_reason", "competitor")
         return services.deal_create(
             by=user,
             deal_type=values["type"],

@@ -114,7 +114,7 @@ def test_it_keeps_stage_and_pipeline_read_only_when_editing_a_deal(admin_site, p
     real_update = services.deal_update
     monkeypatch.setattr(services, "deal_update", lambda **kw: calls.append(kw) or real_update(**kw))
     data = _deal_add_data(company=deal.company, owner=rep, pipeline=pipeline, stage=stage(pipeline, "Won"))
-    data.update(title="Fleet renewal, phase 2", amount="1000.00")
+    data.update(title="Fleet renewal, phase 2", amount="1000.00", forecast_category=deal.forecast_category)
     response = admin_site.post(reverse("admin:pipeline_deal_change", args=[deal.pk]), data)
     assert response.status_code == 302
     deal.refresh_from_db()

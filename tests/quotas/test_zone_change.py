@@ -18,7 +18,7 @@ from activities.models import Activity
 from dashboards import rollups, tasks, zone_change
 from dashboards.models import ActivityDay, DirtyMark
 from dashboards.rollups.locks import LOCK_ZONE_CHANGE
-from pipeline.models import StageChange
+from pipeline.models import DealChange, StageChange
 from quotas import services
 from quotas.models import OrgSettings, ZoneChange, ZoneChangeStatus
 from quotas.organisation import forget_org_time_zone
@@ -73,12 +73,13 @@ def test_changing_utc_to_auckland_moves_a_late_evening_call_and_its_counts_to_th
 def test_changing_the_zone_moves_the_day_of_a_stage_change(rep, django_capture_on_commit_callbacks):
     deal = make_deal(owner=rep, created_at=LATE_EVENING_UTC)
     first = StageChange.objects.get(deal=deal)
-    assert first.day == date(2026, 3, 1)
+    assert first.day == DealChange.objects.get(deal=deal).day == date(2026, 3, 1)
 
     _change_zone("Pacific/Auckland", django_capture_on_commit_callbacks)
 
     assert StageChange.objects.get(pk=first.pk).day == date(2026, 3, 2)
-    assert ZoneChange.objects.get().rows_done == 1  # one stage change, no activity
+    assert DealChange.objects.get(deal=deal).day == date(2026, 3, 2)
+    assert ZoneChange.objects.get().rows_done == 2  # one stage change and its deal change, no activity
 
 
 def test_changing_the_zone_converts_rows_in_batches_and_counts_every_row(

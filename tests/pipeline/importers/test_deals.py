@@ -168,9 +168,41 @@ def test_it_imports_deals_at_a_fixed_cost_per_row(rep, acme, org):
 
     small, large = cost(50), cost(250)
     per_row = (large - small) / 200
-    # deal_create: savepoint, the stage lock, full_clean's constraint checks, the deal, its StageChange,
-    # the StageChange's dirty mark for the dashboards, release.
-    assert per_row == int(per_row) and per_row <= 9
+    # deal_create: savepoint, the stage lock, full_clean's constraint checks, the deal, its StageChange
+    # and DealChange, the StageChange's dirty mark for the dashboards, release.
+    assert per_row == int(per_row) and per_row <= 10
     # Fixed: name lookups once per import, and one foreign-key check before commit.
     assert small - 50 * per_row <= 12
     assert StageChange.objects.count() == Deal.objects.count() == 300
+
+
+def test_it_imports_the_forecast_category_and_refuses_bad_forecast_cells(client_as, rep, acme, org):
+    from pipeline.models import DealChange, ForecastCategory
+
+    header = [*DEAL_HEADER, "forecast_category"]
+
+    def row(category="", **cells):
+        return [*_deal_row(**cells), category]
+
+    today = timezone.localdate()
+    bad = _csv(
+        [
+            header,
+            row("sure thing"),
+            row("commit", stage="Won", closed_on=today.isoformat()),
+            row(created_at="2026-01-10", expected_close_date="2026-01-09"),
+        ]
+    )
+    client = client_as(rep)
+    assert _errors(_upload(client, "deals", bad)) == [
+        (2, "forecast_category", f"Choose one of: {_choices(ForecastCategory)}."),
+        (3, "forecast_category", "Only open deals have a forecast category."),
+        (4, "expected_close_date", "The expected close date cannot be before the deal was created (2026-01-10)."),
+    ]
+    assert Deal.objects.count() == 0
+    good = _csv([header, row("Commit", title="Sure"), row(title="Default")])
+    preview = _upload(client, "deals", good)
+    _confirm(client, "deals", preview)
+    categories = dict(Deal.objects.values_list("title", "forecast_category"))
+    assert categories == {"Sure": ForecastCategory.COMMIT, "Default": ForecastCategory.PIPELINE}
+    assert DealChange.objects.filter(deal__title="Sure", forecast_category="commit").count() == 1
