@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "activities",
     "quotas",
     "dashboards",
+    "forecast",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("pipeline/", include("pipeline.urls")),
     path("activities/", include("activities.urls")),
     path("quotas/", include("quotas.urls")),
+    path("forecast/", include("forecast.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("favicon.ico", cache_control(max_age=86400)(FaviconView.as_view()), name="favicon"),
