@@ -218,6 +218,16 @@ class DealMoveForm(forms.Form):
         }
 
 
+class DealCategoryForm(forms.Form):
+    """An open deal's forecast category, set from its card on the board (the deal's form sets it too)."""
+
+    forecast_category = forms.ChoiceField(
+        label=_("Forecast category"),
+        choices=ForecastCategory.choices,
+        error_messages={"invalid_choice": _("Choose pipeline, best case, commit or omitted.")},
+    )
+
+
 class _OwnerFilters(forms.Form):
     """Owner, team and territory filters; the choices are what the user may see.
     A rep sees only their own deals anyway, so they get the territory filter only."""

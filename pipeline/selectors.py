@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
-from .models import Deal, Pipeline, Stage, StageChange, StageKind
+from .models import Deal, DealChange, ForecastCategory, Pipeline, Stage, StageChange, StageKind
 
 STALE_LOOKBACK_DAYS = 180
 # How long a process may keep the stage medians (seconds) when no stage change is added: a deleted
@@ -116,6 +116,13 @@ class BoardColumn:
     def weighted(self) -> Decimal:
         return sum((d.amount * self.stage.probability / 100 for d in self.deals), Decimal("0"))
 
+    @property
+    def commit(self) -> Decimal:
+        """The amount of the column's commit deals; a closed column forecasts nothing."""
+        if self.stage.is_closed:
+            return Decimal("0")
+        return sum((d.amount for d in self.deals if d.forecast_category == ForecastCategory.COMMIT), Decimal("0"))
+
 
 @dataclass(frozen=True)
 class BoardTotal:
@@ -169,6 +176,11 @@ def deal_timeline(*, deal: Deal) -> QuerySet[StageChange]:
         .annotate(stay=F("changed_at") - F("from_entered_at"))
         .order_by("changed_at", "pk")
     )
+
+
+def deal_forecast_history(*, deal: Deal) -> QuerySet[DealChange]:
+    """The deal's forecast history (``DealChange``), newest first, with the stage and who wrote each row."""
+    return DealChange.objects.filter(deal=deal).select_related("stage", "changed_by").order_by("-changed_at", "-pk")
 
 
 def deal_list(

@@ -14,6 +14,7 @@ urlpatterns = [
     path("deals/<int:deal_id>/", views.deal_detail, name="deal_detail"),
     path("deals/<int:deal_id>/edit/", views.deal_edit, name="deal_edit"),
     path("deals/<int:deal_id>/move/", views.deal_move, name="deal_move"),
+    path("deals/<int:deal_id>/category/", views.deal_category, name="deal_category"),
     path("board/", views.board, name="board"),
     path("board/<int:pipeline_id>/", views.pipeline_board, name="pipeline_board"),
     # The shared address book (companies, contacts) and the CSV imports.

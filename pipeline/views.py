@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import submissions
 from activities import selectors as activity_selectors
@@ -29,8 +29,8 @@ from salestracker.forms import add_service_errors
 from salestracker.links import with_links
 
 from . import selectors, services
-from .forms import BoardFilterForm, DealCreateForm, DealFilterForm, DealForm, DealMoveForm
-from .models import Deal, Pipeline
+from .forms import BoardFilterForm, DealCategoryForm, DealCreateForm, DealFilterForm, DealForm, DealMoveForm
+from .models import Deal, ForecastCategory, Pipeline
 
 PAGE_SIZE = 50
 
@@ -113,7 +113,8 @@ def deal_detail(request, deal_id):
     timeline = selectors.deal_events(
         changes=selectors.deal_timeline(deal=deal), activities=activity_selectors.deal_activities(deal=deal)
     )
-    return render(request, "pipeline/deals/detail.html", {"deal": deal, "timeline": timeline})
+    context = {"deal": deal, "timeline": timeline, "forecast_history": selectors.deal_forecast_history(deal=deal)}
+    return render(request, "pipeline/deals/detail.html", context)
 
 
 @login_required
@@ -182,7 +183,7 @@ def deal_move(request, deal_id):
     if form.is_valid():
         if request.htmx and form.lacks_details():
             asked = DealMoveForm(deal=deal, initial={"stage": form.target})
-            return _board_after_move(request, deal, form=asked)
+            return _board_after_write(request, deal, form=asked)
         try:
             change = services.deal_move(deal=deal, by=request.user, **form.move_arguments())
         except ValidationError as error:
@@ -193,12 +194,39 @@ def deal_move(request, deal_id):
             else:
                 done = _("Moved %(deal)s to %(stage)s.") % {"deal": deal, "stage": deal.stage}
             if request.htmx:
-                return _board_after_move(request, deal, status_message=done)
+                return _board_after_write(request, deal, status_message=done)
             messages.success(request, done)
             return redirect(_next_url(request) or reverse("pipeline:deal_detail", args=[deal.pk]))
     if request.htmx:
-        return _board_after_move(request, deal, form=form, status=422)
+        return _board_after_write(request, deal, form=form, status=422)
     return _move_page(request, deal, form, status=422)
+
+
+@login_required
+@require_POST
+def deal_category(request, deal_id):
+    """Set an open deal's forecast category from its card on the board (anyone who may edit the
+    deal). htmx gets the board back, re-rendered, so the card and its column's commit total agree
+    with the database; without JavaScript the form posts and returns to the board. A bad value or a
+    closed deal: the message in the board's status line, nothing written."""
+    deal = _deal_for(request, deal_id)
+    form = DealCategoryForm(request.POST)
+    problem = ""
+    if form.is_valid():
+        try:
+            services.deal_update(deal=deal, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            problem = " ".join(error.messages)
+    else:
+        problem = " ".join(form.errors["forecast_category"])
+    if problem:
+        done = _("%(deal)s: %(problem)s") % {"deal": deal, "problem": problem}
+    else:
+        done = _("%(deal)s is now %(category)s.") % {"deal": deal, "category": deal.get_forecast_category_display()}
+    if request.htmx:
+        return _board_after_write(request, deal, status_message=done, status=422 if problem else 200)
+    (messages.error if problem else messages.success)(request, done)
+    return redirect(_next_url(request) or reverse("pipeline:deal_detail", args=[deal.pk]))
 
 
 def _move_page(request, deal, form, status=200):
@@ -213,8 +241,9 @@ def _next_url(request) -> str:
     return url if safe else ""
 
 
-def _board_after_move(request, deal, *, form=None, status_message="", status=200):
-    """The board the request came from, re-rendered, with the move form for the modal when there is one.
+def _board_after_write(request, deal, *, form=None, status_message="", status=200):
+    """The board the request came from after a move or a category change, re-rendered, with the
+    move form for the modal when there is one.
 
     htmx sends the page's address (HX-Current-URL); its query string holds the
     board's filters, so the re-rendered board shows what the user was looking at.
@@ -268,10 +297,15 @@ def _board_context(request, *, pipeline, filter_data) -> dict:
         "board_url": board_url,
         # Each card's "Move" link comes back to this board, filters included.
         "move_next": quote(board_url, safe="/"),
+        "forecast_categories": ForecastCategory.choices,
     }
 
 
-_CARD_LINKS = {"card_url": ("pipeline:deal_detail", "pk"), "card_move_url": ("pipeline:deal_move", "pk")}
+_CARD_LINKS = {
+    "card_url": ("pipeline:deal_detail", "pk"),
+    "card_move_url": ("pipeline:deal_move", "pk"),
+    "card_category_url": ("pipeline:deal_category", "pk"),
+}
 
 
 def _with_card_fields(deals: list[Deal]) -> None:

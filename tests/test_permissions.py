@@ -83,6 +83,8 @@ MATRIX = {
     "pipeline:deal_detail": (lambda o: {"deal_id": o["deal"].pk}, OWN_TEAM),
     "pipeline:deal_edit": (lambda o: {"deal_id": o["deal"].pk}, OWN_TEAM),
     "pipeline:deal_move": (lambda o: {"deal_id": o["deal"].pk}, OWN_TEAM),
+    # POST only; each role's POST: tests/pipeline/views/test_category.py.
+    "pipeline:deal_category": (lambda o: {"deal_id": o["deal"].pk}, (REDIRECT,) + (NOT_ALLOWED,) * 4),
     # The shared address book
     "pipeline:company_list": (None, SIGNED_IN),
     "pipeline:company_create": (None, SIGNED_IN),

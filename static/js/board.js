@@ -51,6 +51,8 @@
       group: "board",
       sort: false, // cards are ordered by the server (longest in stage first); only moves between columns count
       draggable: ".deal-card",
+      filter: ".deal-category", // the category select is for choosing, not for dragging the card
+      preventOnFilter: false,
       animation: 150,
       delay: 200,
       delayOnTouchOnly: true, // on phones a short press starts a drag, a swipe scrolls the board

@@ -92,3 +92,23 @@ def test_dropping_on_won_asks_for_the_close_date_and_keeps_the_card_until_confir
     expect(modal).to_be_hidden()
     expect(column(page, won).get_by_test_id("deal-card").filter(has_text="Acme renewal")).to_be_visible()
     assert StageChange.objects.filter(deal=deal).count() == 2
+
+
+def test_rep_sets_a_deals_forecast_category_on_its_card(board, page: Page):
+    pipeline, deal = board["pipeline"], board["deal"]
+    sign_in(page, board["url"], "dana", width=1600)
+    page.goto(board["url"] + reverse("pipeline:pipeline_board", args=[pipeline.pk]))
+    card = column(page, stage(pipeline, "Lead")).get_by_test_id("deal-card").filter(has_text="Acme renewal")
+    with page.expect_response(
+        lambda r: r.url.endswith(reverse("pipeline:deal_category", args=[deal.pk])) and r.request.method == "POST"
+    ) as answer:
+        card.get_by_label("Forecast category of Acme renewal").select_option("commit")
+    assert answer.value.status == 200
+    # The board came back from the server: the card's badge and its column's commit total say so.
+    card = column(page, stage(pipeline, "Lead")).get_by_test_id("deal-card").filter(has_text="Acme renewal")
+    expect(card.get_by_test_id("forecast-badge")).to_have_text("Commit")
+    expect(page.locator("#board-status")).to_contain_text("Acme renewal is now Commit.")
+    expect(page.get_by_test_id("column-commit")).to_have_count(1)
+    deal.refresh_from_db()
+    assert deal.forecast_category == "commit"
+    assert deal.forecast_history.order_by("changed_at", "pk").last().changed_by == board["rep"]

@@ -156,6 +156,23 @@ def test_it_shows_each_card_with_its_details_and_a_move_link(client_as, rep, pip
     assert f'data-move-url="{move}"' in html
 
 
+def test_it_shows_each_cards_forecast_category_with_a_select_to_change_it(client_as, rep, pipeline):
+    deal = make_deal(owner=rep, pipeline=pipeline, title="Acme", forecast_category="commit")
+    html = _column_html(_board(client_as(rep), pipeline), "Lead")
+    assert '<span class="badge text-bg-success" data-testid="forecast-badge">Commit</span>' in html
+    category = reverse("pipeline:deal_category", args=[deal.pk])
+    assert f'hx-post="{category}"' in html and f'action="{category}"' in html
+    assert '<option value="commit" selected>Commit</option>' in html
+    assert 'name="next" value="/pipeline/board/' in html
+
+
+def test_it_offers_no_category_select_on_a_closed_card(client_as, rep, pipeline):
+    make_deal(owner=rep, pipeline=pipeline, stage_name="Won", closed_on=timezone.localdate())
+    html = _column_html(_board(client_as(rep), pipeline), "Won")
+    assert 'data-testid="forecast-badge"' in html
+    assert 'data-testid="category-select"' not in html
+
+
 # --- who sees what ----------------------------------------------------------
 
 

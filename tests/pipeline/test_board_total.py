@@ -48,3 +48,15 @@ def test_it_comes_back_with_the_board_after_a_move(client_as, rep, pipeline):
     )
     assert response.context["total"].weighted == Decimal("500")
     assert 'data-testid="board-total"' in response.content.decode()
+
+
+def test_it_shows_each_open_columns_commit_total(client_as, rep, pipeline):
+    make_deal(owner=rep, pipeline=pipeline, stage_name="Demo", amount="2000", forecast_category="commit")
+    make_deal(owner=rep, pipeline=pipeline, stage_name="Demo", amount="700", forecast_category="best_case")
+    make_deal(owner=rep, pipeline=pipeline, stage_name="Lead", amount="300")
+    response = _board(client_as(rep), pipeline)
+    columns = {column.stage.name: column for column in response.context["columns"]}
+    assert (columns["Demo"].commit, columns["Lead"].commit) == (Decimal("2000"), Decimal("0"))
+    html = response.content.decode()
+    assert html.count('data-testid="column-commit"') == 1
+    assert ">2,000 USD</dd>" in html.split('data-testid="column-commit"')[1][:40]

@@ -192,3 +192,14 @@ def test_it_refuses_archiving_a_closed_stage_that_holds_deals(admin_client, pipe
     )
     assert response.context["form"].non_field_errors()
     assert _snapshot() == before
+
+
+def test_it_lists_each_open_stages_default_forecast_category(admin_client, pipeline):
+    proposal = stage(pipeline, "Proposal")
+    proposal.forecast_category = "commit"
+    proposal.save()
+    response = admin_client.get(reverse("pipeline:pipeline_edit", args=[pipeline.pk]))
+    cells = response.content.decode().split('data-testid="stage-forecast-category">')[1:]
+    shown = [cell.split("</td>")[0] for cell in cells]
+    closed = '<span class="text-body-secondary">—</span>'
+    assert shown == ["Pipeline", "Pipeline", "Pipeline", "Commit", closed, closed]
