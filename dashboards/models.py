@@ -236,6 +236,45 @@ class StageRollup(models.Model):
         return f"{self.rep_id} {self.period_kind} {self.period_start} stage {self.stage_id}"
 
 
+FORECAST_WEEK_VALUES = ("deals", "amount", "weighted")
+
+
+class ForecastWeek(models.Model):
+    """How one week's deal changes moved one rep's open deals of one forecast category expected
+    to close in one month or fiscal quarter (METRICS.md "Forecast: weekly snapshots").
+
+    Changes, not states, so a row depends only on the ``DealChange`` rows of its own week: each
+    row adds the deal as it left it and takes away the deal as the row before left it (that one
+    for its owner then, and its target period then). A category's totals at the end of week W
+    for a period are the sum of its rows of the weeks up to W. Closed deals are in no category.
+    ``weighted`` is amount x the stage's win probability at the time / 100, to four places.
+    """
+
+    # No index of its own: the table's key index starts with the rep.
+    rep = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False)
+    week_start = models.DateField()
+    period_kind = models.CharField(max_length=8)
+    period_start = models.DateField()
+    category = models.CharField(max_length=16)
+    deals = models.IntegerField(default=0)
+    amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    weighted = models.DecimalField(max_digits=18, decimal_places=4, default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep", "week_start", "period_kind", "period_start", "category"],
+                name="forecast_week_unique",
+            )
+        ]
+        # The pages read a period's rows of a few reps up to a week.
+        indexes = [models.Index(fields=["period_kind", "period_start", "rep"], name="forecast_week_period")]
+
+    def __str__(self):
+        return f"{self.rep_id} {self.week_start} {self.period_kind} {self.period_start} {self.category}"
+
+
 class Attainment(models.Model):
     """Quota attainment (METRICS.md "Quotas and goals") for one rep or team quota.
 

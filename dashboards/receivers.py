@@ -12,7 +12,18 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from accounts.models import Team, Territory, User
 from activities.models import Activity
 from activities.signals import activities_created
-from pipeline.models import Company, Competitor, Deal, LeadSource, LostReason, Pipeline, Stage, StageChange, StageKind
+from pipeline.models import (
+    Company,
+    Competitor,
+    Deal,
+    DealChange,
+    LeadSource,
+    LostReason,
+    Pipeline,
+    Stage,
+    StageChange,
+    StageKind,
+)
 from pipeline.signals import stages_reordered
 from quotas.models import ActivityGoal, OrgSettings, Quota
 
@@ -109,6 +120,24 @@ def stage_change_post_save(sender, instance, created, **kwargs):
         if history.filter(changed_at__lte=instance.changed_at).exists():
             activities = activities.filter(occurred_at__gte=instance.changed_at)
         mark_days(Scope.PIPELINE, activities.values_list("owner_id", "day"))
+
+
+def deal_change_post_save(sender, instance, created, **kwargs):
+    """The forecast snapshots (``ForecastWeek``): a row adds the deal for its owner in its week, and
+    takes away the row before it, for that row's owner, in the same week; the row after it (a row
+    dated back) now takes this one away instead of the one before, in its own week. So every owner
+    of those rows is marked on this row's day and on the next row's."""
+    if not created:
+        return
+    history = list(
+        DealChange.objects.filter(deal_id=instance.deal_id)
+        .order_by("changed_at", "pk")
+        .values_list("pk", "owner_id", "day")
+    )
+    mine = next(i for i, row in enumerate(history) if row[0] == instance.pk)
+    around = history[max(mine - 1, 0) : mine + 2]
+    days = {instance.day} | {day for _, _, day in history[mine + 1 : mine + 2]}
+    mark_days(Scope.PIPELINE, [(owner, day) for _, owner, _ in around for day in days])
 
 
 # --- settings that change how history reads --------------------------------------------------
@@ -222,6 +251,7 @@ def connect() -> None:
         (post_save, deal_post_save, Deal),
         (post_delete, deal_post_delete, Deal),
         (post_save, stage_change_post_save, StageChange),
+        (post_save, deal_change_post_save, DealChange),
         (pre_save, stage_pre_save, Stage),
         (post_save, stage_post_save, Stage),
         (stages_reordered, stages_put_in_order, None),

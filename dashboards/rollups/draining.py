@@ -21,7 +21,7 @@ from .calendar import calendar_ensure
 from .locks import lock_reps_and_teams
 from .rebuilding import rebuild
 from .sql import BATCH, claimed_filter
-from .tables import ACTIVITY, ATTAINMENT, CLOSED, STAGES
+from .tables import ACTIVITY, ATTAINMENT, CLOSED, FORECAST, STAGES
 from .tables.base import write
 
 logger = logging.getLogger("dashboards.rollups")  # the engine's one logger, as log filters know it
@@ -66,6 +66,7 @@ def _refresh_claimed(token: str) -> None:
     if pipeline_keys:
         write(CLOSED, f, now)
         write(STAGES, f, now)
+        write(FORECAST, f, now)
     if pipeline_keys or quota_ids:
         write(ATTAINMENT, f, now)
     # Last, so the version rows are held only for the commit: the pages' cached figures

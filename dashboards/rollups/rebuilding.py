@@ -22,7 +22,7 @@ from .calendar import calendar_reset
 from .copies import TableCopy
 from .locks import lock_everything, rebuild_lock
 from .sql import BATCH, Filter, everything, rep_chunk, run
-from .tables import ACTIVITY, ATTAINMENT, CLOSED, STAGES, TABLES, Table
+from .tables import ACTIVITY, CLOSED, STAGES, TABLES, Table
 from .tables.base import insert, write
 
 
@@ -48,7 +48,7 @@ def rebuild(*, progress: Callable[[int, int], None] | None = None) -> None:
     covered = list(DirtyMark.objects.values_list("pk", flat=True))
     with rebuild_lock() as apart:
         # Apart: each part filled, each copy indexed, the swap, the attainment table.
-        steps = sum(COPIED.values()) + len(COPIED) + 2 if apart else len(TABLES)
+        steps = sum(COPIED.values()) + len(COPIED) + 1 + len(IN_PLACE) if apart else len(TABLES)
         tick = _progress(progress, 1 + steps)
         if apart:
             _rebuild_apart(tick)
@@ -92,6 +92,8 @@ def _rebuild_step(table: Table | None, *, held: bool) -> None:
 # no foreign key points from or to (dropping one drops nothing else). Each is written in
 # ``parts`` transactions, a share of the reps each, so that two connections finish together.
 COPIED: dict[Table, int] = {STAGES: 2, ACTIVITY: 2, CLOSED: 1}
+# The others, after the swap and in place: the attainment table reads the closed deals' copy.
+IN_PLACE: tuple[Table, ...] = tuple(table for table in TABLES if table not in COPIED)
 REBUILD_CONNECTIONS = 2  # this one and another: one INSERT ... SELECT runs on one core
 
 
@@ -107,7 +109,7 @@ def _rebuild_parts() -> list[tuple[Table, Filter]]:
 
 def _rebuild_apart(tick: Callable[[], None]) -> None:
     """Fill a copy of each ``COPIED`` table, index it, swap them all in at once; then the
-    attainment table in place. Copies are dropped if anything fails: the live tables
+    other tables in place (``IN_PLACE``). Copies are dropped if anything fails: the live tables
     are untouched until the swap."""
     copies = {table: TableCopy(table.model) for table in COPIED}
     try:
@@ -153,8 +155,9 @@ def _rebuild_apart(tick: Callable[[], None]) -> None:
     finally:
         for copy in copies.values():
             copy.drop()
-    _rebuild_step(ATTAINMENT, held=True)
-    tick()
+    for table in IN_PLACE:
+        _rebuild_step(table, held=True)
+        tick()
 
 
 @dataclass(eq=False)

@@ -1,11 +1,13 @@
-"""The four dashboard tables, one module each; ``TABLES`` in the order a rebuild writes them
+"""The dashboard tables, one module each; ``TABLES`` in the order a rebuild writes them
 (the attainment table reads the closed deals' table)."""
 
 from .activity import ActivityTable
 from .attainment import AttainmentTable
 from .base import Table
 from .closed import ClosedTable
+from .forecast import ForecastTable
 from .stage import StageTable
 
 ACTIVITY, CLOSED, STAGES, ATTAINMENT = ActivityTable(), ClosedTable(), StageTable(), AttainmentTable()
-TABLES: tuple[Table, ...] = (ACTIVITY, CLOSED, STAGES, ATTAINMENT)
+FORECAST = ForecastTable()
+TABLES: tuple[Table, ...] = (ACTIVITY, CLOSED, STAGES, ATTAINMENT, FORECAST)

@@ -89,8 +89,9 @@ def test_a_rebuild_fills_copies_on_two_connections_swaps_them_in_as_the_same_tab
         threads.append(threading.current_thread().name)
 
     rollups.rebuild(progress=progress)
-    # The calendar, 5 parts (2 + 2 + 1 reps' shares), 3 copies indexed, the swap, the attainment.
-    assert len(threads) == 11 and "MainThread" in threads and len(set(threads)) > 1
+    # The calendar, 5 parts (2 + 2 + 1 reps' shares), 3 copies indexed, the swap, the attainment
+    # and the forecast snapshots.
+    assert len(threads) == 12 and "MainThread" in threads and len(set(threads)) > 1
     assert calls(rep) == (1, 0, 1) and calls(teammate) == (1, 0, 1) and rollups.verify() == []
     assert _schema() == schema  # the same names (every later migration finds them) and grants
     assert _copies_left() == []

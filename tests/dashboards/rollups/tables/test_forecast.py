@@ -1,0 +1,145 @@
+"""The weekly forecast snapshots (dashboards/rollups/tables/forecast.py): changes per rep, week,
+target period and category, whose sums up to a week are the totals as they stood at its end."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from dashboards import rollups
+from dashboards.models import DirtyMark, ForecastWeek
+from pipeline import services as pipeline_services
+from pipeline.models import ForecastCategory
+from quotas.models import OrgSettings
+from tests.dashboards.rollups.helpers import MON, deal_for, drained_clean, move, win
+from tests.helpers import at
+
+pytestmark = pytest.mark.django_db
+
+COMMIT, BEST = ForecastCategory.COMMIT, ForecastCategory.BEST_CASE
+COLUMNS = ("rep_id", "week_start", "period_kind", "period_start", "category", "deals", "amount", "weighted")
+
+
+def edit(monkeypatch, deal, when, **fields):
+    """``deal_update`` at a given moment (it stamps its change with the clock)."""
+    monkeypatch.setattr("django.utils.timezone.now", lambda: when)
+    pipeline_services.deal_update(deal=deal, by=deal.owner, **fields)
+    monkeypatch.undo()
+
+
+def totals(rep, kind, start, through_week) -> dict[str, tuple]:
+    """Each category's (deals, amount, weighted) for a period at the end of a week."""
+    rows = (
+        ForecastWeek.objects.filter(rep=rep, period_kind=kind, period_start=start, week_start__lte=through_week)
+        .values("category")
+        .annotate(deals=Sum("deals"), amount=Sum("amount"), weighted=Sum("weighted"))
+    )
+    return {
+        r["category"]: (r["deals"], r["amount"], r["weighted"])
+        for r in rows
+        if r["deals"] or r["amount"] or r["weighted"]
+    }
+
+
+def test_a_snapshot_adds_up_the_changes_of_the_weeks_up_to_it(rep, pipeline, monkeypatch):
+    # Created on Monday 2 March in Lead (10%), commit, to close on 20 March; raised to 2,000 on
+    # 10 March; pushed to 10 April on 17 March.
+    deal = deal_for(
+        rep, pipeline, at(MON), amount="1000", expected_close_date=date(2026, 3, 20), forecast_category=COMMIT
+    )
+    edit(monkeypatch, deal, at(date(2026, 3, 10)), amount=Decimal("2000"))
+    edit(monkeypatch, deal, at(date(2026, 3, 17)), expected_close_date=date(2026, 4, 10))
+    drained_clean()
+    march, april = date(2026, 3, 1), date(2026, 4, 1)
+    week1, week2, week3 = MON, MON + timedelta(days=7), MON + timedelta(days=14)
+    assert totals(rep, "month", march, week1) == {COMMIT: (1, Decimal("1000.00"), Decimal("100.0000"))}
+    assert totals(rep, "month", march, week2) == {COMMIT: (1, Decimal("2000.00"), Decimal("200.0000"))}
+    assert totals(rep, "month", march, week3) == {}
+    assert totals(rep, "month", april, week3) == {COMMIT: (1, Decimal("2000.00"), Decimal("200.0000"))}
+    # Fiscal quarters from January: March is Q1, April Q2.
+    assert totals(rep, "quarter", date(2026, 1, 1), week3) == {}
+    assert totals(rep, "quarter", april, week3) == {COMMIT: (1, Decimal("2000.00"), Decimal("200.0000"))}
+
+
+def test_a_category_change_moves_the_deal_between_categories_in_its_week(rep, pipeline, monkeypatch):
+    deal = deal_for(rep, pipeline, at(MON), amount="500", expected_close_date=date(2026, 3, 27))
+    edit(monkeypatch, deal, at(date(2026, 3, 11)), forecast_category=BEST)
+    edit(monkeypatch, deal, at(date(2026, 3, 12)), forecast_category=COMMIT)
+    drained_clean()
+    march = date(2026, 3, 1)
+    assert totals(rep, "month", march, MON) == {"pipeline": (1, Decimal("500.00"), Decimal("50.0000"))}
+    # Best case on Wednesday and commit on Thursday: the week's net change is pipeline -> commit.
+    assert totals(rep, "month", march, MON + timedelta(days=7)) == {COMMIT: (1, Decimal("500.00"), Decimal("50.0000"))}
+    assert not ForecastWeek.objects.filter(category=BEST).exists()
+
+
+def test_a_won_deal_leaves_every_category_and_a_new_stage_reweights_it(rep, pipeline):
+    deal = deal_for(
+        rep, pipeline, at(MON), amount="1000", expected_close_date=date(2026, 3, 31), forecast_category=COMMIT
+    )
+    move(deal, "Demo", at(date(2026, 3, 4)))  # 50%
+    drained_clean()
+    march = date(2026, 3, 1)
+    assert totals(rep, "month", march, MON) == {COMMIT: (1, Decimal("1000.00"), Decimal("500.0000"))}
+    win(deal, date(2026, 3, 12))
+    drained_clean()
+    assert totals(rep, "month", march, MON + timedelta(days=7)) == {}
+
+
+def test_a_reassigned_deal_leaves_the_old_owner_and_joins_the_new_one_in_that_week(
+    rep, teammate, pipeline, monkeypatch
+):
+    deal = deal_for(
+        rep, pipeline, at(MON), amount="800", expected_close_date=date(2026, 4, 15), forecast_category=COMMIT
+    )
+    drained_clean()
+    edit(monkeypatch, deal, at(date(2026, 3, 18)), owner=teammate)
+    # The change is the teammate's, and it takes the deal away from the rep: both are marked.
+    assert set(DirtyMark.objects.values_list("rep_id", "day")) >= {
+        (rep.pk, date(2026, 3, 18)),
+        (teammate.pk, date(2026, 3, 18)),
+    }
+    drained_clean()
+    april, week3 = date(2026, 4, 1), MON + timedelta(days=14)
+    assert totals(rep, "month", april, MON) == {COMMIT: (1, Decimal("800.00"), Decimal("80.0000"))}
+    assert totals(rep, "month", april, week3) == {}
+    assert totals(teammate, "month", april, week3) == {COMMIT: (1, Decimal("800.00"), Decimal("80.0000"))}
+
+
+def test_a_change_dated_back_moves_the_next_changes_week_too(rep, pipeline, monkeypatch):
+    # A move recorded later but dated before the deal's last change (it records the deal's fields
+    # as they are now: best case): the later change now takes away the moved state, in its week.
+    deal = deal_for(
+        rep, pipeline, at(MON), amount="300", expected_close_date=date(2026, 3, 30), forecast_category=COMMIT
+    )
+    edit(monkeypatch, deal, at(date(2026, 3, 20)), forecast_category=BEST)
+    drained_clean()
+    move(deal, "Demo", at(date(2026, 3, 10)))
+    drained_clean()  # verify: the drained rows equal a rebuild's
+    march = date(2026, 3, 1)
+    assert totals(rep, "month", march, MON) == {COMMIT: (1, Decimal("300.00"), Decimal("30.0000"))}
+    # Demo (50%) from 10 March; the 20 March row was taken at Lead's 10%.
+    assert totals(rep, "month", march, MON + timedelta(days=7)) == {BEST: (1, Decimal("300.00"), Decimal("150.0000"))}
+    assert totals(rep, "month", march, MON + timedelta(days=14)) == {BEST: (1, Decimal("300.00"), Decimal("30.0000"))}
+
+
+def test_a_quarter_follows_the_fiscal_year_start(rep, pipeline):
+    org = OrgSettings.load()
+    org.fiscal_year_start_month = 2  # quarters from February, May, August, November
+    org.save()
+    rollups.rebuild()
+    deal_for(rep, pipeline, at(MON), amount="100", expected_close_date=date(2026, 4, 30), forecast_category=COMMIT)
+    drained_clean()
+    assert totals(rep, "quarter", date(2026, 2, 1), MON) == {COMMIT: (1, Decimal("100.00"), Decimal("10.0000"))}
+
+
+def test_rebuild_writes_the_same_rows_as_the_drain(rep, teammate, pipeline, monkeypatch):
+    deal = deal_for(rep, pipeline, at(MON), amount="1000", expected_close_date=date(2026, 3, 20))
+    edit(monkeypatch, deal, at(date(2026, 3, 9)), owner=teammate, forecast_category=COMMIT)
+    move(deal, "Proposal", at(date(2026, 3, 16)))
+    rollups.drain()
+    drained = set(ForecastWeek.objects.values_list(*COLUMNS))
+    rollups.rebuild()
+    assert set(ForecastWeek.objects.values_list(*COLUMNS)) == drained
+    assert rollups.verify() == []
