@@ -133,8 +133,15 @@ MATRIX = {
     "quotas:goal_delete": (lambda o: {"goal_id": o["goal"].pk}, (REDIRECT, FORBIDDEN, NOT_FOUND, OK, OK)),
     "quotas:planner": (None, MANAGERS),
     "quotas:planner_apply": (None, (REDIRECT, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED)),
+    # The forecast: everyone their own figures; a team's calls its managers' and admins'
+    "forecast:page": (None, SIGNED_IN),
+    "forecast:call_history": (lambda o: {"team_id": o["team"].pk}, MANAGERS),
+    "forecast:call_submit": (
+        lambda o: {"team_id": o["team"].pk},
+        (REDIRECT, FORBIDDEN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED),
+    ),
 }
-PROJECT_NAMESPACES = {"accounts", "dashboards", "pipeline", "activities", "quotas"}
+PROJECT_NAMESPACES = {"accounts", "dashboards", "pipeline", "activities", "quotas", "forecast"}
 
 
 def _project_url_names():
@@ -267,6 +274,52 @@ def test_it_refuses_settings_writes_to_non_admins(client, objects, manager, url_
     )
     assert response.status_code == FORBIDDEN
     assert [list(model.objects.values()) for model in tables] == before
+
+
+FORECAST_CALL = {"period": "", "commit": "5000", "best_case": "9000", "note": "Signed by Friday"}
+
+
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        ("rep", FORBIDDEN),
+        ("outsider", FORBIDDEN),
+        ("manager", REDIRECT),
+        ("other_manager", NOT_FOUND),
+        ("admin", REDIRECT),
+    ],
+)
+def test_only_the_teams_managers_and_admins_submit_its_forecast_call(
+    client, objects, outsider, manager, other_manager, admin_user, role, expected
+):
+    from django.utils import timezone as django_timezone
+
+    from forecast.models import ForecastCall
+
+    user = {
+        "rep": objects["rep"],
+        "outsider": outsider,
+        "manager": manager,
+        "other_manager": other_manager,
+        "admin": admin_user,
+    }[role]
+    client.force_login(user)
+    period = f"month:{django_timezone.localdate().replace(day=1).isoformat()}"
+    response = client.post(
+        reverse("forecast:call_submit", kwargs={"team_id": objects["team"].pk}), FORECAST_CALL | {"period": period}
+    )
+    assert response.status_code == expected
+    assert ForecastCall.objects.count() == (1 if expected == REDIRECT else 0)
+
+
+@pytest.mark.parametrize("url_name", ["forecast:page", "forecast:call_history"])
+def test_another_teams_manager_gets_404_for_its_forecast(client_as, objects, other_manager, url_name):
+    team = objects["team"]
+    if url_name == "forecast:page":
+        url, query = reverse(url_name), {"team": team.pk}
+    else:
+        url, query = reverse(url_name, kwargs={"team_id": team.pk}), {}
+    assert client_as(other_manager).get(url, query).status_code == NOT_FOUND
 
 
 def test_it_gives_404_for_a_missing_user(client_as, admin_user):
