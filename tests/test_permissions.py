@@ -140,6 +140,9 @@ MATRIX = {
         lambda o: {"team_id": o["team"].pk},
         (REDIRECT, FORBIDDEN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED),
     ),
+    # The forecast's history: everyone their own; a team's or another rep's below
+    "forecast:waterfall": (None, SIGNED_IN),
+    "forecast:accuracy": (None, SIGNED_IN),
 }
 PROJECT_NAMESPACES = {"accounts", "dashboards", "pipeline", "activities", "quotas", "forecast"}
 
@@ -320,6 +323,38 @@ def test_another_teams_manager_gets_404_for_its_forecast(client_as, objects, oth
     else:
         url, query = reverse(url_name, kwargs={"team_id": team.pk}), {}
     assert client_as(other_manager).get(url, query).status_code == NOT_FOUND
+
+
+HISTORY_PAGES = ["forecast:waterfall", "forecast:accuracy"]
+
+
+@pytest.mark.parametrize("url_name", HISTORY_PAGES)
+@pytest.mark.parametrize(
+    "role, team_status, rep_status",
+    [
+        ("rep", NOT_FOUND, OK),  # their own history only: their team's is not theirs
+        ("teammate", NOT_FOUND, NOT_FOUND),
+        ("outsider", NOT_FOUND, NOT_FOUND),
+        ("manager", OK, OK),
+        ("other_manager", NOT_FOUND, NOT_FOUND),
+        ("admin", OK, OK),
+    ],
+)
+def test_a_forecast_history_page_of_the_team_and_of_its_rep_answers_each_role(
+    client, objects, teammate, outsider, manager, other_manager, admin_user, url_name, role, team_status, rep_status
+):
+    user = {
+        "rep": objects["rep"],
+        "teammate": teammate,
+        "outsider": outsider,
+        "manager": manager,
+        "other_manager": other_manager,
+        "admin": admin_user,
+    }[role]
+    client.force_login(user)
+    url = reverse(url_name)
+    assert client.get(url, {"team": objects["team"].pk}).status_code == team_status
+    assert client.get(url, {"rep": objects["rep"].pk}).status_code == rep_status
 
 
 def test_it_gives_404_for_a_missing_user(client_as, admin_user):
