@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role, Team, User
+from forecast.accuracy import accuracy_summaries
 from quotas.models import OrgSettings
 from salestracker.csvio import csv_response
 
@@ -135,6 +136,9 @@ def _one_on_one_context(request, rep, *, notes_form=None, action_form=None) -> d
         )
         figures_context = {**context, "page": page, "charts": one_on_one_trend_charts(page)}
         figures_context["time_spent"] = time_spent(rep_ids=[rep.pk], start=date_range.start, end=date_range.end)
+        figures_context["forecast_accuracy"] = accuracy_summaries(
+            rep_ids=[rep.pk], today=today, fiscal_start=OrgSettings.load().fiscal_year_start_month
+        )
         html = render_to_string("dashboards/one_on_one.html#one-on-one-figures", figures_context, request)
         figures_html = cache_figures("one-on-one-figures", figures_key, html)
     context["figures_html"] = figures_html

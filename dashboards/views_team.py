@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
 from accounts.permissions import manager_required
+from forecast.accuracy import accuracy_summaries
 from quotas.models import Measure, OrgSettings
 from salestracker.csvio import csv_response
 
@@ -205,6 +206,12 @@ def team(request):
             "leaderboards": figures.leaderboards,
             "measure_label": dict(Measure.choices).get(figures.total.quota_measure, ""),
             "last_refreshed": figures.refreshed_at,
+            # How well the reps shown forecast the last closed month and quarter (forecast/accuracy.py).
+            "forecast_accuracy": accuracy_summaries(
+                rep_ids=[rep.pk for rep in dashboard.reps],
+                today=dashboard.scope.today,
+                fiscal_start=dashboard.scope.fiscal_start,
+            ),
         }
         html = render_to_string("dashboards/team.html#team-figures", figures_context, request)
         figures_html = cache_figures("team-figures", figures_key, html)

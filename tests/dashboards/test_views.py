@@ -35,7 +35,8 @@ def test_it_builds_the_team_page_in_a_fixed_number_of_queries(client_as, admin_u
             RepFactory(username=f"r{n}-{m}", team=team)
     client = client_as(admin_user)
     # The full dashboard: a fixed number whatever the team size (see tests/dashboards/test_team_dashboard.py).
-    with django_assert_max_num_queries(30):
+    # Two more for the forecast accuracy of the last closed month and quarter (issue 21).
+    with django_assert_max_num_queries(32):
         client.get(reverse("dashboards:team"))
 
 
