@@ -64,6 +64,11 @@ def _forecast_view(request, *, team: Team | None = None) -> ForecastView:
     if user.is_manager or user.is_admin:
         if team is None:
             teams, team = _teams_for(request)
+            if team is None and not request.GET.get("team") and user.is_manager:
+                # A director runs one department and every team below it: their page is the
+                # department's, with its call, rather than "All my teams" without one.
+                runs = [t for t in teams if t.manager_id == user.pk]
+                team = runs[0] if len(runs) == 1 else None
         else:
             teams = list(Team.objects.visible_to(user).order_by("name"))
         reps = User.objects.reps()

@@ -63,6 +63,16 @@ def test_a_rep_commits_a_deal_and_the_manager_calls_and_overrides_the_forecast(t
     # The call, pre-filled with the roll-up (nothing won yet + 12,000 commit), sent as it is.
     form = manager_page.get_by_test_id("call-form")
     expect(form.get_by_label("Commit")).to_have_value("12000")
+    # Another period brings its own roll-up (next month: nothing yet), then back to this one.
+    periods = form.get_by_label("Period")
+    this_month_key = periods.input_value()
+    periods.select_option(index=1)
+    expect(manager_page.get_by_test_id("call-form").get_by_label("Commit")).to_have_value(re.compile(r"^0(\.00)?$"))
+    # As a person would, only once htmx has settled the form it swapped in (it listens from then on).
+    expect(manager_page.locator("#call-form.htmx-added, #call-form .htmx-settling")).to_have_count(0)
+    manager_page.get_by_test_id("call-form").get_by_label("Period").select_option(this_month_key)
+    form = manager_page.get_by_test_id("call-form")
+    expect(form.get_by_label("Commit")).to_have_value("12000")
     form.get_by_label("Note").fill("Acme signs this month")
     form.get_by_test_id("submit-call").click()
     expect(this_month(manager_page, "call-commit")).to_have_text("12,000 USD")

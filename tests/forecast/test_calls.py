@@ -186,3 +186,31 @@ def test_the_latest_call_is_read_per_team_and_period(frozen, manager, team):
     ForecastCall.objects.create(period_kind="month", period_start=date(2026, 12, 1), commit=7, best_case=7, **base)
     calls = selectors.team_calls(team=team, teams=[team], forecast=forecast)
     assert calls[NOV].latest is None and calls["month:2026-12-01"].latest.commit == 7
+
+
+def test_a_director_lands_on_their_departments_calls(client_as, frozen, db):
+    department = TeamFactory(name="North America")
+    TeamFactory(name="East", parent=department)
+    view = client_as(department.manager).get(reverse("forecast:page")).context["view"]
+    assert view.team == department and set(view.calls) == {line.key for line in view.forecast.periods}
+
+
+def test_another_period_fetches_the_form_pre_filled_with_its_roll_up(client_as, reps_november, manager, team, pipeline):
+    # A December commit deal: December's roll-up is 1,500 (nothing won in December yet).
+    make_deal(
+        owner=team.members.get(username="owner"),
+        pipeline=pipeline,
+        stage_name="Proposal",
+        amount="1500",
+        expected_close_date=date(2026, 12, 10),
+        forecast_category="commit",
+    )
+    response = client_as(manager).get(
+        reverse("forecast:page"),
+        {"team": team.pk, "part": "call-form", "period": "month:2026-12-01"},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="call-form">')
+    assert 'name="commit" value="1500.00"' in html or 'name="commit" value="1500"' in html
+    assert '<option value="month:2026-12-01" selected>' in html
