@@ -237,7 +237,7 @@ def _quotas(*, reps: list[User], team: Team | None, periods: list[Period], fisca
         span = {"start": period.start, "end": period.end, "fiscal_start": fiscal_start}
         prorated = prorated_quota(own, **span)
         if prorated is None:
-            parts = [prorated_quota(quotas, **span) for quotas in by_rep.values()]
+            parts = [prorated_quota(rep_quotas, **span) for rep_quotas in by_rep.values()]
             parts = [part.target for part in parts if part is not None]
             if parts:
                 result[period_key(period)] = sum(parts, ZERO)
