@@ -168,9 +168,10 @@ def deal_create(
 
 
 @transaction.atomic
-def deal_update(*, deal: Deal, by, **fields) -> Deal:
+def deal_update(*, deal: Deal, by, at: datetime | None = None, **fields) -> Deal:
     """Change a deal's details (not its stage: that is ``deal_move``); a change of its owner,
-    amount, expected close date or forecast category is recorded (``DealChange``).
+    amount, expected close date or forecast category is recorded (``DealChange``), as made
+    ``at`` (default now: the demo seed replays a year of such changes).
 
     The save leaves dirty marks on the deal's days, for its old and new owner, through ``dashboards/receivers.py``.
     """
@@ -184,7 +185,7 @@ def deal_update(*, deal: Deal, by, **fields) -> Deal:
     check_forecast(deal=deal, before=before)
     deal.save()
     if any(getattr(before, name) != getattr(deal, name) for name in DealChange.TRACKED):
-        _record(deal, by=by, at=timezone.now())
+        _record(deal, by=by, at=at or timezone.now())
     return deal
 
 

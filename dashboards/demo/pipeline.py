@@ -1,8 +1,9 @@
 """Demo pipeline data for `manage.py seed_demo`: lists, two pipelines, an
 address book, and a year of deals per rep whose stage histories differ by
 rep (conversion, speed, deal size), with some stale and some lost to
-competitors. Written through the services, so the history is what real use
-would leave."""
+competitors, and whose forecast categories and close dates each rep keeps
+by their forecasting habit (``dashboards/demo/forecast.py``). Written through
+the services, so the history is what real use would leave."""
 
 import random
 from datetime import timedelta
@@ -12,12 +13,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Territory
+from dashboards.demo import forecast
 from pipeline import services
 from pipeline.models import (
     Company,
     Competitor,
     Contact,
     DealType,
+    ForecastCategory,
     LeadSource,
     LostReason,
     Pipeline,
@@ -132,6 +135,8 @@ def seed_pipeline_demo(*, users: dict, rng: random.Random) -> None:
     _pipeline("Renewals", RENEWALS)
     companies = _address_book(users=users, sources=sources, rng=rng)
     now = timezone.now()
+    # A stream of its own: the forecast habits leave the deals' and the activity's draws as they were.
+    forecast_rng = random.Random(21)
     for username, (advance, mean_days, size) in HABITS.items():
         owner = users[username]
         own = [c for c in companies if c.owner_id == owner.pk] or companies
@@ -147,6 +152,8 @@ def seed_pipeline_demo(*, users: dict, rng: random.Random) -> None:
                 # A year of history, with a busier recent quarter so boards have open deals.
                 start=now - timedelta(days=rng.uniform(1, 365) if rng.random() < 0.7 else rng.uniform(1, 75)),
                 rng=rng,
+                forecast_habit=forecast.habit_of(username),
+                forecast_rng=forecast_rng,
             )
 
 
@@ -162,6 +169,7 @@ def _pipeline(name: str, stages) -> Pipeline:
                 kind=kind,
                 is_opportunity=opportunity,
                 rotting_days=rotting,
+                forecast_category=forecast.STAGE_CATEGORIES.get(stage_name, ForecastCategory.PIPELINE),
             )
         )
     return pipeline
@@ -205,7 +213,9 @@ def _address_book(*, users: dict, sources, rng: random.Random) -> list[Company]:
     return companies
 
 
-def _deal_with_history(*, owner, company, pipeline, habits, sources, competitors, reasons, start, rng):
+def _deal_with_history(
+    *, owner, company, pipeline, habits, sources, competitors, reasons, start, rng, forecast_habit, forecast_rng
+):
     advance, mean_days, size = habits
     stages = list(pipeline.stages.current())
     open_stages = [s for s in stages if s.kind == StageKind.OPEN]
@@ -226,13 +236,15 @@ def _deal_with_history(*, owner, company, pipeline, habits, sources, competitors
         if not company.is_customer
         else rng.choice([DealType.EXPANSION, DealType.RENEWAL]),
         lead_source=rng.choice(sources),
-        expected_close_date=(start + timedelta(days=mean_days * len(open_stages))).date(),
+        expected_close_date=(start + timedelta(days=mean_days * len(open_stages) * forecast_habit.close_factor)).date(),
         created_at=start,
     )
+    forecaster = forecast.DealForecaster(deal=deal, habit=forecast_habit, rng=forecast_rng, last=start)
     at = start
     position = 0
     while True:
         at += timedelta(days=rng.expovariate(1 / mean_days))
+        forecaster.pass_time(until=min(at, now))
         if at >= now:
             return  # still sitting in this stage today (some of these are stale)
         # Later stages convert better; occasionally a deal skips a stage.
@@ -242,6 +254,7 @@ def _deal_with_history(*, owner, company, pipeline, habits, sources, competitors
                 services.deal_move(deal=deal, to_stage=won, by=owner, closed_on=timezone.localdate(at), at=at)
                 return
             services.deal_move(deal=deal, to_stage=open_stages[position], by=owner, at=at)
+            forecaster.entered(position=position, at=at)
         else:
             services.deal_move(
                 deal=deal,

@@ -53,6 +53,14 @@ def test_an_update_records_a_row_only_when_a_forecast_field_changes(pipeline, re
     ]
 
 
+def test_an_update_at_a_past_moment_records_its_row_then(pipeline, rep):
+    created = timezone.now() - timedelta(days=20)
+    deal = make_deal(owner=rep, pipeline=pipeline, created_at=created)
+    services.deal_update(deal=deal, by=rep, at=created + timedelta(days=3), forecast_category="commit")
+    row = DealChange.objects.filter(deal=deal).last()
+    assert (row.changed_at, row.day) == (created + timedelta(days=3), timezone.localdate(created + timedelta(days=3)))
+
+
 def test_a_move_takes_the_new_stages_category_unless_the_owner_set_one(pipeline, rep):
     following = make_deal(owner=rep, pipeline=pipeline, stage_name="Demo")
     services.deal_move(deal=following, to_stage=stage(pipeline, "Proposal"), by=rep)

@@ -21,6 +21,7 @@ from accounts import services
 from accounts.models import Role, Team, Territory, User
 from activities.models import Activity
 from dashboards.demo.activities import seed_activity_demo
+from dashboards.demo.forecast import seed_forecast_calls
 from dashboards.demo.pipeline import seed_pipeline_demo
 from dashboards.demo.quotas import seed_quota_demo
 from pipeline.models import Deal
@@ -131,6 +132,7 @@ def seed_demo_organisation() -> None:
     seed_pipeline_demo(users=users, rng=rng)
     seed_activity_demo(users=users, rng=rng)
     seed_quota_demo(users=users)
+    seed_forecast_calls(users=users)
 
 
 def logins_text() -> str:
