@@ -1,7 +1,9 @@
 """Deals and their stage histories, following each rep's habits (conversion, speed,
 deal size; some moved backwards, some skipping a stage, some reopened after being
-lost, some left to rot). What the activity pass needs of each deal is kept as a
-``DealTrack``."""
+lost, some left to rot), and their forecast histories: categories that rise as a deal
+advances, close dates pushed (about 30 % of deals once, 10 % twice or more), commit
+deals that slip back to best case. What the activity pass needs of each deal is kept
+as a ``DealTrack``."""
 
 from __future__ import annotations
 
@@ -78,12 +80,16 @@ def write_deals(
     progress = Progress("deals (reps done)", len(organisation.reps), stream=stream, quiet=quiet)
     for index, rep in enumerate(organisation.reps):
         deal_rng = random.Random(seed * 7_000_003 + index)
+        # The forecast's draws come from a stream of their own, so every other field stays what it was.
+        forecast_rng = random.Random(seed * 9_000_011 + index)
         _segment, h = habits[rep.pk]
         mine = tracks.setdefault(rep.pk, [])
         for day in days:
             if day < h.hired or deal_rng.random() >= h.deals_per_day:
                 continue
-            mine.append(_one_deal(deal_rng, rep, day, h, book[rep.pk], stage_sets, organisation, end_moment, rows))
+            mine.append(
+                _one_deal(deal_rng, forecast_rng, rep, day, h, book[rep.pk], stage_sets, organisation, end_moment, rows)
+            )
         progress.update(1)
     progress.close()
     tables = [Deal._meta.db_table, StageChange._meta.db_table, DealChange._meta.db_table]
@@ -113,8 +119,10 @@ def _stage_sets(pipelines: dict) -> dict:
     }
 
 
-def _one_deal(deal_rng, rep, day, h: Habits, book, stage_sets, organisation, end_moment, rows: _Rows) -> DealTrack:
-    """One deal created on ``day``: its stage changes and its own row appended to ``rows``."""
+def _one_deal(
+    deal_rng, forecast_rng, rep, day, h: Habits, book, stage_sets, organisation, end_moment, rows: _Rows
+) -> DealTrack:
+    """One deal created on ``day``: its stage changes, its forecast history and its own row appended to ``rows``."""
     deal_id = rows.next_id
     kind_pick = deal_rng.random()
     deal_type = "new_business" if kind_pick < 0.7 else "expansion" if kind_pick < 0.9 else "renewal"
@@ -125,22 +133,19 @@ def _one_deal(deal_rng, rep, day, h: Habits, book, stage_sets, organisation, end
     track = DealTrack(deal_id, company, contact, created, history[-1][0] if history[-1][1].is_closed else 1e12)
     tz = rows.tz
     amount = f"{h.deal_size * math.exp(deal_rng.gauss(0, 0.5)) * (0.5 if deal_type == 'expansion' else 1):.2f}"
-    expected = (datetime.fromtimestamp(created, UTC).date() + timedelta(days=60)).isoformat()
-    # The forecast category follows each stage's default; a closed deal keeps the last open one's.
-    previous, entered, category = None, created, opens[0].forecast_category
+    previous, entered = None, created
     for moment, stage in history:
         day = datetime.fromtimestamp(moment, UTC).date().isoformat()
         rows.changes.append(
             (deal_id, previous.pk if previous else None, stage.pk, stamp(moment, tz),
              stamp(entered, tz) if previous else None, day, rep.pk, rep.pk)
         )  # fmt: skip
-        category = category if stage.is_closed else stage.forecast_category
-        rows.forecast.append(
-            (deal_id, stamp(moment, tz), day, rep.pk, rep.pk, stage.pk, amount, stage.probability, expected, category)
-        )
         track.times.append(moment)
         track.stages.append(stage.pk)
         previous, entered = stage, moment
+    expected, category, last_write = _forecast(
+        forecast_rng, deal_id, rep, history, opens, amount, created, end_moment, rows
+    )
     final_at, final = history[-1]
     closed_on = datetime.fromtimestamp(final_at, UTC).date().isoformat() if final.is_closed else None
     is_lost = final.kind == "lost"
@@ -151,10 +156,63 @@ def _one_deal(deal_rng, rep, day, h: Habits, book, stage_sets, organisation, end
          sources[deal_rng.randrange(len(sources))].pk, expected, category, closed_on,
          reasons[deal_rng.randrange(len(reasons))].pk if is_lost else None,
          competitors[deal_rng.randrange(len(competitors))].pk if is_lost and deal_rng.random() < 0.4 else None,
-         stamp(final_at, tz), stamp(created, tz), stamp(final_at, tz))
+         stamp(final_at, tz), stamp(created, tz), stamp(last_write, tz))
     )  # fmt: skip
     rows.next_id += 1
     return track
+
+
+# How many times a deal's close date is pushed: about 60 % never, 30 % once, 10 % two to four times.
+PUSHES = ((0.60, 0), (0.90, 1), (0.97, 2), (0.99, 3), (1.0, 4))
+
+
+def _forecast(rng: random.Random, deal_id, rep, history, opens, amount, created: float, end: float, rows: _Rows):
+    """The deal's forecast history (``DealChange`` rows) beside its stage history: one row per
+    stage change, and one per close-date push, each while the deal is open. The category rises as
+    the deal advances (best case from the middle of the funnel, commit in its last open stage,
+    seven times in ten), stays when a deal closes and drops from commit to best case when a push
+    slips the deal (half the time). Returns the deal's final expected close date, category, and
+    the moment of its last row."""
+    tz = rows.tz
+    expected = datetime.fromtimestamp(created, UTC).date() + timedelta(days=60)
+    # Pushes happen while the deal is open: before it closed, or before the generated time ends.
+    open_until = history[-1][0] if history[-1][1].is_closed else end
+    roll = rng.random()
+    count = next(n for limit, n in PUSHES if roll < limit)
+    pushes = sorted(created + rng.random() * (open_until - created) for _ in range(count))
+    events = sorted(
+        [(moment, 0, stage) for moment, stage in history] + [(moment, 1, None) for moment in pushes],
+        key=lambda event: event[:2],
+    )
+    category, stage, commits = opens[0].forecast_category, opens[0], rng.random() < 0.7
+    last = created
+    for moment, is_push, moved_to in events:
+        if is_push:
+            expected = max(expected, datetime.fromtimestamp(moment, UTC).date()) + timedelta(days=rng.randint(14, 45))
+            if category == "commit" and rng.random() < 0.5:
+                category = "best_case"
+        else:
+            stage = moved_to
+            if not stage.is_closed:
+                category = _category_in(stage, opens, commits)
+        day = datetime.fromtimestamp(moment, UTC).date().isoformat()
+        rows.forecast.append(
+            (deal_id, stamp(moment, tz), day, rep.pk, rep.pk, stage.pk, amount, stage.probability,
+             expected.isoformat(), category)
+        )  # fmt: skip
+        last = moment
+    return expected.isoformat(), category, last
+
+
+def _category_in(stage, opens, commits: bool) -> str:
+    """The category a deal takes entering an open stage: the stage's default when it has one other
+    than pipeline, else by how far along the funnel the stage is."""
+    if stage.forecast_category != "pipeline":
+        return stage.forecast_category
+    position = opens.index(stage) / max(len(opens) - 1, 1)
+    if position >= 1 and commits:
+        return "commit"
+    return "best_case" if position >= 0.5 else "pipeline"
 
 
 def _simulate(rng: random.Random, h: Habits, opens, won, lost, created: float, end: float) -> list[tuple]:
