@@ -54,6 +54,10 @@ def test_a_rep_commits_a_deal_and_the_manager_calls_and_overrides_the_forecast(t
 
     # The manager, in a browser of their own, finds it in this month's commit.
     manager_page = browser.new_context().new_page()
+    # Under the Content-Security-Policy the page and its htmx swaps log no error.
+    errors = []
+    manager_page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    manager_page.on("pageerror", lambda error: errors.append(str(error)))
     sign_in(manager_page, url, "morgan", width=1280)
     manager_page.get_by_role("link", name="Forecast").click()
     expect(manager_page.get_by_test_id("forecast-scope")).to_contain_text("Enterprise East")
@@ -103,4 +107,5 @@ def test_a_rep_commits_a_deal_and_the_manager_calls_and_overrides_the_forecast(t
         fits = "e => e.parentElement.scrollWidth <= e.parentElement.clientWidth"
         assert manager_page.get_by_test_id(testid).evaluate(fits), testid
     assert manager_page.get_by_test_id("call-form").bounding_box()["width"] <= 390
+    assert errors == []
     manager_page.context.close()
