@@ -16,6 +16,8 @@ PAGES = [
     ("one_on_one", "one-on-one", "manager", "one_on_one"),
     ("board", "kanban board", "rep", "pipeline:pipeline_board"),
     ("activities", "activity list", "rep", "activities:list"),
+    # A manager's: their team's reps rolled up, with the team's calls.
+    ("forecast", "forecast page", "manager", "forecast:page"),
 ]
 LOG = ("log", "log an activity (POST)", "rep", "activities:log")
 

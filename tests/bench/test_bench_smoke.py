@@ -51,7 +51,7 @@ def test_it_measures_rebuild_refresh_and_queries(db):
 
     assert rebuild["floor_seconds"] >= 0 and rebuild["rebuild_seconds"] > 0
     assert refresh["one_activity_ms"] is not None and refresh["batch_marks"] > 0
-    for key in ("my_week", "team", "one_on_one", "board", "activities", "log"):
+    for key in ("my_week", "team", "one_on_one", "board", "activities", "forecast", "log"):
         assert queries[key]["status"] == 200, key
         assert queries[key]["queries"] > 0
     report = {"database": "x", "reps": 4, "years": 0.05, "rebuild": rebuild, "refresh": refresh, "queries": queries}
@@ -68,7 +68,7 @@ def test_it_drives_the_pages_with_signed_in_clients(live_server):
     plan = bench_run.page_plan(clients=clients)
     results = bench_run.load_pages(live_server.url, plan, seconds=0.3, queries={})
 
-    for key in ("my_week", "team", "one_on_one", "board", "activities", "log"):
+    for key in ("my_week", "team", "one_on_one", "board", "activities", "forecast", "log"):
         assert results[key]["requests"] > 0, key
         assert results[key]["errors"] == 0, (key, results[key]["first_error"])
 
