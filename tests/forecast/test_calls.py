@@ -5,6 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dashboards import rollups
@@ -214,3 +216,19 @@ def test_another_period_fetches_the_form_pre_filled_with_its_roll_up(client_as, 
     assert html.lstrip().startswith('<div id="call-form">')
     assert 'name="commit" value="1500.00"' in html or 'name="commit" value="1500"' in html
     assert '<option value="month:2026-12-01" selected>' in html
+
+
+def test_the_history_takes_the_same_queries_however_many_calls(
+    client_as, frozen, manager, team, django_assert_max_num_queries
+):
+    client = client_as(manager)
+    submit(client, team)
+    url = reverse("forecast:call_history", args=[team.pk])
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    # Counted now: each request clears the connection's query log.
+    queries = len(first.captured_queries)
+    for amount in range(1000, 6000, 1000):
+        submit(client, team, commit=str(amount))
+    with django_assert_max_num_queries(queries):
+        assert len(client.get(url).context["calls"]) == 6
