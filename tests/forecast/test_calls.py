@@ -152,7 +152,10 @@ def test_bad_input_is_refused_next_to_the_field_and_nothing_is_written(
     response = submit(client_as(manager), team, **data)
     assert response.status_code == 200
     assert response.context["form"].errors[field] == [message]
-    assert message in response.content.decode()
+    html = response.content.decode()
+    assert message in html
+    # The page shown at the submit's address still links each period's call form on the forecast page.
+    assert f'href="{reverse("forecast:page")}?team={team.pk}&amp;period={NOV}#call-form"' in html
     assert not ForecastCall.objects.exists()
 
 
