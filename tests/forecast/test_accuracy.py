@@ -160,7 +160,7 @@ def test_the_page_shows_last_months_scores_for_the_team(client_as, manager, team
     html = response.content.decode()
     assert "16,000 USD" in html  # won
     assert "94%" in html  # the opening commit, 93.75% rounded half up
-    assert "over-called by 3%" in html  # the call, +3.125%
+    assert "+3%" in html  # the call over-called by 3.125%
     assert "50%" in html and "25%" in html  # commit deals won, slip rate
 
 

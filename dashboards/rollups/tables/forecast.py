@@ -37,7 +37,9 @@ def _period_start(kind: str, day: str, fiscal_start: int) -> str:
         return f"CAST({month} - make_interval(months => {months}) AS date)"
     if kind == "month":
         return f"date({day}, 'start of month')"
-    months = shift.format(month=f"strftime('%m', {day})")
+    # The month from the ISO text SQLite stores a date as (no strftime: its "%" breaks the
+    # statement's logging with DEBUG on).
+    months = shift.format(month=f"substr({day}, 6, 2)")
     return f"date({day}, 'start of month', '-' || {months} || ' months')"
 
 

@@ -1,7 +1,7 @@
 """The weekly forecast snapshots (dashboards/rollups/tables/forecast.py): changes per rep, week,
 target period and category, whose sums up to a week are the totals as they stood at its end."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -142,4 +142,33 @@ def test_rebuild_writes_the_same_rows_as_the_drain(rep, teammate, pipeline, monk
     drained = set(ForecastWeek.objects.values_list(*COLUMNS))
     rollups.rebuild()
     assert set(ForecastWeek.objects.values_list(*COLUMNS)) == drained
+    assert rollups.verify() == []
+
+
+def test_verify_recomputes_the_snapshots_and_reports_a_row_that_differs(rep, pipeline):
+    deal_for(rep, pipeline, at(MON), amount="100", expected_close_date=date(2026, 3, 20), forecast_category=COMMIT)
+    drained_clean()
+    row = ForecastWeek.objects.get(rep=rep, period_kind="month")
+    ForecastWeek.objects.filter(pk=row.pk).update(amount=Decimal("99"))
+    differences = rollups.verify()
+    assert len(differences) == 1 and differences[0].startswith("ForecastWeek")
+    rollups.rebuild()
+    assert rollups.verify() == []
+
+
+def test_a_time_zone_change_moves_a_change_to_the_week_of_its_new_local_day(
+    rep, pipeline, django_capture_on_commit_callbacks
+):
+    from quotas import services as quota_services
+
+    # 23:30 UTC on Sunday 1 March is Monday 2 March in Auckland: the next week.
+    sunday_night = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+    deal_for(rep, pipeline, sunday_night, amount="100", expected_close_date=date(2026, 3, 20), forecast_category=COMMIT)
+    drained_clean()
+    assert set(ForecastWeek.objects.values_list("week_start", flat=True)) == {date(2026, 2, 23)}
+    org = OrgSettings.load()
+    org.time_zone = "Pacific/Auckland"
+    with django_capture_on_commit_callbacks(execute=True):
+        quota_services.org_settings_save(org_settings=org, by=None)
+    assert set(ForecastWeek.objects.values_list("week_start", flat=True)) == {MON}
     assert rollups.verify() == []
