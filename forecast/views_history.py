@@ -56,7 +56,7 @@ def _scope_for(request) -> HistoryScope:
     user = request.user
     if not (user.is_manager or user.is_admin):
         # A rep's history is their own: another rep, or a team, is not theirs to read.
-        if request.GET.get("team") or request.GET.get("rep", str(user.pk)) != str(user.pk):
+        if request.GET.get("team") or (request.GET.get("rep") or str(user.pk)) != str(user.pk):
             raise Http404
         return HistoryScope(teams=[], team=None, reps=[user], rep=user)
     teams, team = _teams_for(request)

@@ -106,3 +106,7 @@ def test_it_answers_in_a_fixed_number_of_queries(client_as, manager, team, deals
     with django_assert_max_num_queries(9):
         response = client.get(URL, {**Q4, "movement": "start"})
     assert len(response.context["lines"]) == 6
+
+
+def test_an_empty_rep_or_team_is_the_viewers_own_page(client_as, rep):
+    assert client_as(rep).get(URL, {"rep": "", "team": ""}).status_code == 200
