@@ -5,7 +5,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Sum
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dashboards import rollups
 from dashboards.models import DirtyMark, ForecastWeek
@@ -172,3 +176,91 @@ def test_a_time_zone_change_moves_a_change_to_the_week_of_its_new_local_day(
         quota_services.org_settings_save(org_settings=org, by=None)
     assert set(ForecastWeek.objects.values_list("week_start", flat=True)) == {MON}
     assert rollups.verify() == []
+
+
+# --- any history: the drained changes add up to the states the history gives -------------------
+
+WEEKS = [MON + timedelta(days=7 * n) for n in range(4)]
+CLOSES = [date(2026, 3, 25), date(2026, 4, 10), date(2026, 5, 5), None]
+CATEGORIES = [ForecastCategory.PIPELINE, BEST, COMMIT]
+STEP = st.one_of(
+    st.tuples(st.just("create"), st.integers(0, 1), st.sampled_from(CLOSES), st.sampled_from(CATEGORIES)),
+    st.tuples(st.just("amount"), st.integers(0, 5), st.sampled_from(["100", "250.50", "1000"])),
+    st.tuples(st.just("close"), st.integers(0, 5), st.sampled_from(CLOSES)),
+    st.tuples(st.just("category"), st.integers(0, 5), st.sampled_from(CATEGORIES)),
+    st.tuples(st.just("owner"), st.integers(0, 5), st.integers(0, 1)),
+    st.tuples(st.just("move"), st.integers(0, 5), st.sampled_from(["Lead", "Demo", "Won", "Lost"])),
+)
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=st.lists(st.tuples(STEP, st.integers(0, 27)), min_size=3, max_size=12))
+def test_any_history_drains_to_changes_that_add_up_to_each_weeks_states(rep, teammate, pipeline, steps):
+    from forecast.waterfall import deal_states
+
+    with transaction.atomic():
+        people, deals = [rep, teammate], []
+        for (kind, *args), offset in steps:
+            when = at(MON + timedelta(days=offset), 9 + len(deals) % 8)
+            try:
+                if kind == "create":
+                    owner, close, category = args
+                    deals.append(
+                        deal_for(people[owner], pipeline, when, expected_close_date=close, forecast_category=category)
+                    )
+                    continue
+                if not deals:
+                    continue
+                deal = deals[args[0] % len(deals)]
+                deal.refresh_from_db()
+                if when < deal.created_at:
+                    continue
+                if kind == "move":
+                    _move(deal, args[1], when, rep)
+                elif not deal.stage.is_closed:
+                    _update(deal, kind, args[1], when, people)
+            except ValidationError:
+                continue  # refused (a close date before the deal was created): nothing written
+        rollups.drain()
+        assert rollups.verify() == []
+        for week in WEEKS:
+            states = deal_states(
+                rep_ids={rep.pk, teammate.pk}, start=week + timedelta(days=7), end=week + timedelta(days=6)
+            )
+            for person in people:
+                for month in (date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1)):
+                    expected = {}
+                    for before, _after in states.values():
+                        mine = before and before.is_open and before.owner_id == person.pk and before.close
+                        if mine and (before.close.year, before.close.month) == (month.year, month.month):
+                            n, amount = expected.get(before.category, (0, Decimal(0)))
+                            expected[before.category] = (n + 1, amount + before.amount)
+                    have = {c: (n, amount) for c, (n, amount, _w) in totals(person, "month", month, week).items()}
+                    assert have == expected, (person, week, month)
+        transaction.set_rollback(True)
+
+
+def _move(deal, name, when, by):
+    from tests.factories import LostReasonFactory, stage
+
+    closing = {"closed_on": when.date()} if name in ("Won", "Lost") else {}
+    if name == "Lost":
+        closing["lost_reason"] = LostReasonFactory(name="Price")
+    pipeline_services.deal_move(deal=deal, to_stage=stage(deal.pipeline, name), by=by, at=when, **closing)
+
+
+def _update(deal, kind, value, when, people):
+    fields = {
+        "amount": lambda: {"amount": Decimal(value)},
+        "close": lambda: {"expected_close_date": value},
+        "category": lambda: {"forecast_category": value},
+        "owner": lambda: {"owner": people[value]},
+    }[kind]()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("django.utils.timezone.now", lambda: when)
+        pipeline_services.deal_update(deal=deal, by=deal.owner, **fields)
