@@ -50,3 +50,17 @@ def test_the_accuracy_page_fits(demo, page: Page, width):
     expect(page.get_by_test_id("call-scores")).to_be_visible()
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     _shot(page, f"accuracy-{width}")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_team_dashboards_accuracy_fits_and_links_to_the_page(demo, page: Page, width):
+    sign_in(page, demo, "manager", password="demo")
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(demo + reverse("dashboards:team"))
+    card = page.get_by_test_id("forecast-accuracy")
+    expect(card).to_be_visible()
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    card.scroll_into_view_if_needed()
+    _shot(page, f"team-{width}")
+    card.get_by_role("link", name="Details").click()
+    expect(page.get_by_test_id("week-scores")).to_be_visible()
