@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import Team
 from forecast.models import CallPeriodKind, ForecastCall
 from pipeline import services
-from pipeline.models import Deal, DealChange, ForecastCategory
+from pipeline.models import Deal, DealChange, ForecastCategory, StageKind
 from quotas.models import OrgSettings
 from quotas.periods import Period
 
@@ -38,19 +38,20 @@ class ForecastHabit:
     """How a rep forecasts. Positions count the pipeline's open stages from 0 (Lead)."""
 
     commit_from: int  # the first stage at which the rep commits a deal...
-    commit_share: float  # ...and how often
+    commit_share: float  # ...and how often (the accurate rep: how often they commit a deal that will be won)
     best_case_from: int  # the first stage at which a deal not committed is best case
     close_factor: float  # first close date named, as a share of how long deals of this rep take
     push_days: tuple[int, int]  # how far a close date that passed is pushed
     diligence: float  # chance a passed close date is pushed when the rep next looks
     keeps_commit: bool  # a pushed commit deal stays commit (else it drops to best case)
-    commit_this_month: bool  # committing pulls the close date into the current month
+    hopeful: bool = False  # commits name this month's end and a push the next month's
+    reads_deals: bool = False  # commits the deals that will be won, on the date they will be
 
 
-OPTIMIST = ForecastHabit(1, 0.75, 1, 0.55, (10, 35), 0.8, True, True)
-SANDBAGGER = ForecastHabit(4, 0.15, 3, 1.6, (7, 14), 0.95, False, False)
-ACCURATE = ForecastHabit(4, 0.9, 2, 1.05, (7, 21), 0.95, False, False)
-TYPICAL = ForecastHabit(3, 0.55, 2, 0.9, (7, 28), 0.85, False, False)
+OPTIMIST = ForecastHabit(1, 0.9, 1, 0.55, (10, 35), 0.9, True, hopeful=True)
+SANDBAGGER = ForecastHabit(4, 0.15, 3, 1.6, (7, 14), 0.95, False)
+ACCURATE = ForecastHabit(1, 0.9, 2, 1.0, (7, 21), 0.95, False, reads_deals=True)
+TYPICAL = ForecastHabit(2, 0.7, 2, 0.9, (7, 28), 0.85, False)
 HABITS = {"sam": OPTIMIST, "taylor": SANDBAGGER, "rep": ACCURATE}
 
 
@@ -62,14 +63,39 @@ def _morning(day: date) -> datetime:
     return datetime.combine(day, time(9), tzinfo=timezone.get_current_timezone())
 
 
+def _month_end(day: date, later: int = 0) -> date:
+    period = Period.containing(day, "month")
+    for _ in range(later):
+        period = period.next()
+    return period.end
+
+
 class DealForecaster:
     """One deal's forecast kept by its owner's habit, between and after the deal's moves. Its own
-    random stream, so the demo's deals and activity stay what they were without forecasts."""
+    random stream, so the demo's deals and activity stay what they were without forecasts.
+    ``outcome``: how the deal will end, (stage kind, close date), or None while it stays open."""
 
-    def __init__(self, *, deal: Deal, habit: ForecastHabit, rng: random.Random, last: datetime):
-        self.deal, self.habit, self.rng, self.last = deal, habit, rng, last
+    def __init__(self, *, habit: ForecastHabit, rng: random.Random, last: datetime, outcome=None):
+        self.habit, self.rng, self.last, self.outcome = habit, rng, last, outcome
+        self.deal: Deal | None = None  # set once created
         # The rep's own call, not the stage default a move may have given the deal.
         self.committed = False
+
+    def _will_be_won(self) -> bool:
+        return self.outcome is not None and self.outcome[0] == StageKind.WON
+
+    def first_forecast(self, *, start: datetime, typical_days: float) -> dict:
+        """The close date named when the deal is created, and the category when the rep picks one
+        at once (the optimist commits most new deals to this month)."""
+        if self.habit.reads_deals and self.outcome is not None:
+            close = max(self.outcome[1] + timedelta(days=self.rng.randint(-2, 3)), timezone.localdate(start))
+            return {"expected_close_date": close}
+        close = timezone.localdate(start + timedelta(days=typical_days * self.habit.close_factor))
+        if self.habit.hopeful and self.rng.random() < self.habit.commit_share:
+            self.committed = True
+            month_end = _month_end(timezone.localdate(start))
+            return {"expected_close_date": min(close, month_end), "forecast_category": ForecastCategory.COMMIT}
+        return {"expected_close_date": close}
 
     def _update(self, at: datetime, **fields) -> None:
         services.deal_update(deal=self.deal, by=self.deal.owner, at=at, **fields)
@@ -83,7 +109,11 @@ class DealForecaster:
             due = max(due, self.last + timedelta(hours=1))
             if due >= until or self.rng.random() > self.habit.diligence:
                 return
-            fields = {"expected_close_date": due.date() + timedelta(days=self.rng.randint(*self.habit.push_days))}
+            if self.habit.hopeful:
+                pushed = _month_end(due.date(), later=1)  # "it will close next month"
+            else:
+                pushed = due.date() + timedelta(days=self.rng.randint(*self.habit.push_days))
+            fields = {"expected_close_date": pushed}
             if self.deal.forecast_category == ForecastCategory.COMMIT and not self.habit.keeps_commit:
                 fields["forecast_category"] = ForecastCategory.BEST_CASE
                 self.committed = False
@@ -95,10 +125,14 @@ class DealForecaster:
         """The deal moved into the open stage at ``position``: the rep sets the category they believe."""
         habit = self.habit
         fields = {}
-        if position >= habit.commit_from and (self.committed or self.rng.random() < habit.commit_share):
+        if habit.reads_deals:
+            believes = self._will_be_won() and self.rng.random() < habit.commit_share
+        else:
+            believes = self.rng.random() < habit.commit_share
+        if position >= habit.commit_from and (self.committed or believes):
             category = ForecastCategory.COMMIT
-            if habit.commit_this_month and not self.committed:
-                month_end = Period.containing(timezone.localdate(at), "month").end
+            if habit.hopeful and not self.committed:
+                month_end = _month_end(timezone.localdate(at))
                 fields["expected_close_date"] = min(self.deal.expected_close_date or month_end, month_end)
             self.committed = True
         elif position >= habit.best_case_from:
@@ -184,12 +218,19 @@ class _History:
         for change in changes:
             self.rows[change.deal_id].append(change)
             self.times[change.deal_id].append(change.changed_at)
+        self.won = list(Deal.objects.filter(stage__kind=StageKind.WON).values_list("owner_id", "closed_on", "amount"))
 
     def roll_up(self, owner_ids, *, period: Period, at: datetime) -> tuple[Decimal, Decimal]:
-        """Commit, and commit plus best case, of the open deals of these owners expected to close
-        in ``period``, as they stood at ``at``."""
+        """The call's pre-fill as the forecast page showed it at ``at`` (METRICS.md "Team calls and
+        their roll-up"): won so far in ``period`` + the commit deals expected to close in the rest of
+        it, and that plus the best case deals."""
         owners = set(owner_ids)
-        commit = best = Decimal(0)
+        today = timezone.localdate(at)
+        won = sum(
+            (amount for owner, day, amount in self.won if owner in owners and period.start <= day <= today),
+            Decimal(0),
+        )
+        commit = best = won
         for deal_id, times in self.times.items():
             index = bisect_right(times, at) - 1
             if index < 0:
@@ -197,7 +238,7 @@ class _History:
             row = self.rows[deal_id][index]
             if row.owner_id not in owners or row.stage.is_closed or not row.expected_close_date:
                 continue
-            if not period.contains(row.expected_close_date):
+            if not today <= row.expected_close_date <= period.end:
                 continue
             if row.forecast_category == ForecastCategory.COMMIT:
                 commit += row.amount

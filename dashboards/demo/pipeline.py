@@ -223,46 +223,56 @@ def _deal_with_history(
     lost = next(s for s in stages if s.kind == StageKind.LOST)
     now = timezone.now()
     contact = company.contacts.first()
+    details = {
+        "title": f"{company.name}: {rng.choice(['Starter', 'Team', 'Enterprise', 'Add-on'])} plan",
+        "amount": Decimal(round(rng.lognormvariate(0, 0.5) * size, -2)),
+        "deal_type": DealType.NEW_BUSINESS
+        if not company.is_customer
+        else rng.choice([DealType.EXPANSION, DealType.RENEWAL]),
+        "lead_source": rng.choice(sources),
+    }
+    # The whole story first, then written: the accurate rep's forecast knows how the deal ends.
+    moves = []  # (when, stage, its position among the open stages or None, closing details)
+    at = start
+    position = 0
+    while True:
+        at += timedelta(days=rng.expovariate(1 / mean_days))
+        if at >= now:
+            break  # still sitting in this stage today (some of these are stale)
+        # Later stages convert better; occasionally a deal skips a stage.
+        if rng.random() < min(0.95, advance + 0.07 * position):
+            position += 2 if rng.random() < 0.08 and position + 2 < len(open_stages) else 1
+            if position >= len(open_stages):
+                moves.append((at, won, None, {"closed_on": timezone.localdate(at)}))
+                break
+            moves.append((at, open_stages[position], position, {}))
+        else:
+            closing = {"closed_on": timezone.localdate(at), "lost_reason": rng.choice(reasons)}
+            closing["competitor"] = rng.choice(competitors) if rng.random() < 0.4 else None
+            moves.append((at, lost, None, closing))
+            break
+    ending = moves[-1] if moves and moves[-1][1].is_closed else None
+    forecaster = forecast.DealForecaster(
+        habit=forecast_habit,
+        rng=forecast_rng,
+        last=start,
+        outcome=ending and (ending[1].kind, ending[3]["closed_on"]),
+    )
     deal = services.deal_create(
         by=owner,
-        title=f"{company.name}: {rng.choice(['Starter', 'Team', 'Enterprise', 'Add-on'])} plan",
         company=company,
         contact=contact,
         owner=owner,
         pipeline=pipeline,
         stage=open_stages[0],
-        amount=Decimal(round(rng.lognormvariate(0, 0.5) * size, -2)),
-        deal_type=DealType.NEW_BUSINESS
-        if not company.is_customer
-        else rng.choice([DealType.EXPANSION, DealType.RENEWAL]),
-        lead_source=rng.choice(sources),
-        expected_close_date=(start + timedelta(days=mean_days * len(open_stages) * forecast_habit.close_factor)).date(),
         created_at=start,
+        **details,
+        **forecaster.first_forecast(start=start, typical_days=mean_days * len(open_stages)),
     )
-    forecaster = forecast.DealForecaster(deal=deal, habit=forecast_habit, rng=forecast_rng, last=start)
-    at = start
-    position = 0
-    while True:
-        at += timedelta(days=rng.expovariate(1 / mean_days))
-        forecaster.pass_time(until=min(at, now))
-        if at >= now:
-            return  # still sitting in this stage today (some of these are stale)
-        # Later stages convert better; occasionally a deal skips a stage.
-        if rng.random() < min(0.95, advance + 0.07 * position):
-            position += 2 if rng.random() < 0.08 and position + 2 < len(open_stages) else 1
-            if position >= len(open_stages):
-                services.deal_move(deal=deal, to_stage=won, by=owner, closed_on=timezone.localdate(at), at=at)
-                return
-            services.deal_move(deal=deal, to_stage=open_stages[position], by=owner, at=at)
+    forecaster.deal = deal
+    for at, stage, position, closing in moves:
+        forecaster.pass_time(until=at)
+        services.deal_move(deal=deal, to_stage=stage, by=owner, at=at, **closing)
+        if position is not None:
             forecaster.entered(position=position, at=at)
-        else:
-            services.deal_move(
-                deal=deal,
-                to_stage=lost,
-                by=owner,
-                closed_on=timezone.localdate(at),
-                lost_reason=rng.choice(reasons),
-                competitor=rng.choice(competitors) if rng.random() < 0.4 else None,
-                at=at,
-            )
-            return
+    forecaster.pass_time(until=now)

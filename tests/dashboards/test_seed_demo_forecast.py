@@ -57,6 +57,30 @@ def test_the_optimist_pushes_close_dates_more_often_than_the_accurate_rep(demo, 
     assert _pushes_per_deal("sam") > 2 * _pushes_per_deal("rep") > 0
 
 
+def _weekly_commit_over_won(username):
+    """Each week's commit (won so far + open commit) over the last nine closed months, against what was won."""
+    from django.utils import timezone
+
+    from accounts.models import User
+    from forecast.accuracy import closed_periods, period_accuracy
+
+    rep = User.objects.get(username=username)
+    called = won = 0
+    for period in closed_periods(today=timezone.localdate(), fiscal_start=1, months=9, quarters=0):
+        accuracy = period_accuracy(rep_ids=[rep.pk], period=period)
+        for week in accuracy.weeks:
+            called += week.commit
+            won += accuracy.actual
+    return called / won
+
+
+def test_the_accuracy_figures_show_who_over_and_who_under_calls(demo, db):
+    optimist, sandbagger, accurate = (_weekly_commit_over_won(name) for name in ("sam", "taylor", "rep"))
+    assert optimist > 1.3
+    assert sandbagger < accurate < 1
+    assert abs(1 - accurate) < abs(1 - optimist) and abs(1 - accurate) < abs(1 - sandbagger)
+
+
 def test_the_history_stays_in_order_and_in_the_past(demo, db):
     from django.utils import timezone
 
