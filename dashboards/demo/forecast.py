@@ -2,11 +2,12 @@
 the expected close date of their deals while the deals move, and the weekly calls the demo
 managers made, so forecast accuracy tells a story on first run.
 
-Sam is the optimist: commits deals early, names close dates too soon and keeps pushing them,
-so many commit deals slip or are lost. Taylor sandbags: holds deals in pipeline or best case
-until they close won, often before the date named. Alex (``rep``) forecasts accurately: commits
-in negotiation, names realistic dates, and drops a deal out of commit when its date slips. The
-others sit in between. Every change is written through ``pipeline.services`` at its past moment.
+Sam is the optimist: commits most new deals to this month and pushes each to the next when
+it passes, so many commit deals slip or are lost. Taylor sandbags: holds deals in pipeline or
+best case until they close won, often before the date named. Alex (``rep``) forecasts
+accurately: the demo draws each deal's story first, so Alex commits the deals that will be won,
+dated when they will be. The others sit in between. Every change is written through
+``pipeline.services`` at its past moment.
 """
 
 import random
