@@ -205,3 +205,9 @@ def test_the_page_takes_the_same_number_of_queries_whatever_the_number_of_deals_
         response = client.get(reverse("forecast:page"), params)
     assert response.context["view"].forecast.periods[0]["commit"].amount > Decimal(1000)
     assert len(response.context["view"].at_risk) > 1
+
+
+def test_the_page_links_the_teams_pipeline_movement_and_forecast_accuracy(client_as, manager, team):
+    html = client_as(manager).get(reverse("forecast:page"), {"team": team.pk}).content.decode()
+    assert f'href="{reverse("forecast:waterfall")}?team={team.pk}"' in html
+    assert f'href="{reverse("forecast:accuracy")}?team={team.pk}"' in html
