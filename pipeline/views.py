@@ -214,7 +214,9 @@ def deal_category(request, deal_id):
     problem = ""
     if form.is_valid():
         try:
-            services.deal_update(deal=deal, by=request.user, **form.cleaned_data)
+            # The category it has already (a form sent twice): nothing to write.
+            if form.cleaned_data["forecast_category"] != deal.forecast_category:
+                services.deal_update(deal=deal, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             problem = " ".join(error.messages)
     else:
@@ -237,7 +239,10 @@ def _move_page(request, deal, form, status=200):
 def _next_url(request) -> str:
     """Where to go after a move (the board the "Move" link was on), if it is a page of this site."""
     url = request.POST.get("next") or request.GET.get("next") or ""
-    safe = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    # A path only: anything else ("-1", a bare word) would be taken by redirect() for a view name.
+    safe = url.startswith("/") and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
     return url if safe else ""
 
 
