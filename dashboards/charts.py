@@ -47,7 +47,9 @@ class Series:
 
 @dataclass
 class Chart:
-    """What _chart.html draws. `band` = (low, high) draws a shaded horizontal band (e.g. 70-80 %)."""
+    """What _chart.html draws. `band` = (low, high) draws a shaded horizontal band (e.g. 70-80 %).
+    `waterfall`: one series whose first and last values are totals and the ones between the
+    changes from one to the other, drawn as bars floating from the running total."""
 
     id: str
     title: str
@@ -60,6 +62,7 @@ class Chart:
     band: tuple[float, float] | None = None
     band_label: str = ""
     description: str = ""
+    waterfall: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -87,6 +90,7 @@ class Chart:
             "stacked": self.stacked,
             "band": list(self.band) if self.band else None,
             "bandLabel": str(self.band_label),
+            "waterfall": self.waterfall,
             "labels": [str(label) for label in self.labels],
             "series": [
                 {"label": str(s.label), "kind": s.kind, "values": [_number(v) for v in s.values]} for s in self.series

@@ -109,6 +109,7 @@ def _waterfall_chart(flow: Waterfall) -> Chart:
         labels=[ENDS["start"], *(bar.label for bar in bars), ENDS["end"]],
         series=[Series(_("Amount"), [flow.opening, *(bar.amount for bar in bars), flow.closing])],
         unit="money",
+        waterfall=True,
         description=_("Pipeline at start, each movement (added or taken away), pipeline at end."),
     )
 

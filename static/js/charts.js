@@ -54,6 +54,26 @@
     },
   };
 
+  // A waterfall: the first and last values are totals standing on zero; each value between is a
+  // change, drawn from the running total (green up, red down). The tooltip shows the change itself.
+  function floatingBars(dataset) {
+    const values = dataset.data.map((v) => v || 0);
+    const last = values.length - 1;
+    let running = 0;
+    dataset.changes = values;
+    dataset.data = values.map((v, i) => {
+      if (i === 0 || i === last) {
+        running = v;
+        return [0, v];
+      }
+      const bar = [running, running + v];
+      running += v;
+      return bar;
+    });
+    dataset.backgroundColor = values.map((v, i) => (i === 0 || i === last ? PALETTE[0] : v < 0 ? "#dc3545" : "#198754") + "cc");
+    dataset.borderColor = values.map((v, i) => (i === 0 || i === last ? PALETTE[0] : v < 0 ? "#dc3545" : "#198754"));
+  }
+
   function build(figure) {
     const canvas = figure.querySelector("canvas");
     const dataElement = document.getElementById(figure.dataset.chart);
@@ -81,6 +101,9 @@
         spanGaps: false,
       };
     });
+    if (spec.waterfall && datasets.length) {
+      floatingBars(datasets[0]);
+    }
     const valueAxis = {
       beginAtZero: true,
       // A band (e.g. 70-80 %) stays in view however low the figures are.
@@ -100,7 +123,7 @@
         scales: spec.horizontal ? { x: valueAxis, y: labelAxis } : { x: labelAxis, y: valueAxis },
         plugins: {
           legend: { display: datasets.length > 1, position: "bottom" },
-          tooltip: { callbacks: { label: (c) => c.dataset.label + ": " + format(c.raw) } },
+          tooltip: { callbacks: { label: (c) => c.dataset.label + ": " + format(c.dataset.changes ? c.dataset.changes[c.dataIndex] : c.raw) } },
           valueBand: { range: spec.band, label: spec.bandLabel },
         },
       },

@@ -3,6 +3,7 @@ its deals in place, and the accuracy page, on a 1280 px laptop and a 390 px phon
 sideways scrolling."""
 
 import os
+from itertools import pairwise
 
 import pytest
 from django.urls import reverse
@@ -35,6 +36,11 @@ def test_the_waterfall_fits_and_a_row_lists_its_deals_in_place(demo, page: Page,
     expect(table).to_be_visible()
     expect(page.locator("#waterfall canvas")).to_be_visible()  # Chart.js drew the chart
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    # Floating bars: each movement stands on the running total, and the last bar is the table's end.
+    bars = page.evaluate("Chart.getChart(document.querySelector('#waterfall canvas')).data.datasets[0].data")
+    assert bars[0][0] == bars[-1][0] == 0
+    assert all(bar[0] == before[1] for before, bar in pairwise(bars[:-1]))
+    assert abs(bars[-2][1] - bars[-1][1]) < 0.01
     page.get_by_test_id("bar-start").get_by_role("link").click()
     expect(page.get_by_test_id("movement-deals")).to_be_visible()
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
