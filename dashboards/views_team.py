@@ -82,8 +82,9 @@ REP_GROUPS = (
 REP_VIEWS = {group.key for group in REP_GROUPS}
 
 
-def _teams_for(request) -> tuple[list[Team], Team | None]:
-    """The teams the viewer may pick, and the picked one (None: all of them); 404 for any other id."""
+def teams_for(request) -> tuple[list[Team], Team | None]:
+    """The teams the viewer may pick, and the picked one (None: all of them); 404 for any other id.
+    Shared by every page with a team picker (the team dashboard, the forecast and its history)."""
     teams = list(Team.objects.visible_to(request.user).order_by("name"))
     raw = request.GET.get("team", "")
     if not raw:
@@ -99,7 +100,7 @@ def _teams_for(request) -> tuple[list[Team], Team | None]:
     raise Http404
 
 
-def _with_teams_below(team: Team, teams: list[Team]) -> set[int]:
+def with_teams_below(team: Team, teams: list[Team]) -> set[int]:
     """The team and every team below it, from the already loaded list (no query)."""
     found, frontier = {team.pk}, {team.pk}
     while frontier:
@@ -122,12 +123,12 @@ class TeamPick:
 
 
 def _dashboard(request) -> tuple[TeamPick, PeriodForm]:
-    teams, team = _teams_for(request)
+    teams, team = teams_for(request)
     org = OrgSettings.load()
     today = timezone.localdate()
     form = PeriodForm(request.GET or None)
     date_range = form.date_range(today=today, fiscal_start=org.fiscal_year_start_month)
-    team_ids = _with_teams_below(team, teams) if team else {t.pk for t in teams}
+    team_ids = with_teams_below(team, teams) if team else {t.pk for t in teams}
     reps = list(
         User.objects.reps()
         .filter(team_id__in=team_ids)

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import submissions
 from accounts.models import Team, User
 from accounts.permissions import manager_required
-from dashboards.views_team import _teams_for, _with_teams_below
+from dashboards.views_team import teams_for, with_teams_below
 from quotas.models import OrgSettings
 from quotas.periods import Period
 from salestracker.forms import add_service_errors
@@ -63,7 +63,7 @@ def _forecast_view(request, *, team: Team | None = None) -> ForecastView:
     fiscal_start = OrgSettings.load().fiscal_year_start_month
     if user.is_manager or user.is_admin:
         if team is None:
-            teams, team = _teams_for(request)
+            teams, team = teams_for(request)
             if team is None and not request.GET.get("team") and user.is_manager:
                 # A director runs one department and every team below it: their page is the
                 # department's, with its call, rather than "All my teams" without one.
@@ -73,7 +73,7 @@ def _forecast_view(request, *, team: Team | None = None) -> ForecastView:
             teams = list(Team.objects.visible_to(user).order_by("name"))
         reps = User.objects.reps()
         if team is not None:
-            reps = reps.filter(team_id__in=_with_teams_below(team, teams))
+            reps = reps.filter(team_id__in=with_teams_below(team, teams))
         elif not user.is_admin:
             reps = reps.filter(team_id__in=[t.pk for t in teams])
         reps = list(reps)

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import Team, User
 from dashboards.charts import Chart, Series
 from dashboards.forms_period import PeriodForm
-from dashboards.views_team import _teams_for, _with_teams_below
+from dashboards.views_team import teams_for, with_teams_below
 from pipeline.models import Deal
 from quotas.models import OrgSettings
 
@@ -59,8 +59,8 @@ def _scope_for(request) -> HistoryScope:
         if request.GET.get("team") or (request.GET.get("rep") or str(user.pk)) != str(user.pk):
             raise Http404
         return HistoryScope(teams=[], team=None, reps=[user], rep=user)
-    teams, team = _teams_for(request)
-    team_ids = _with_teams_below(team, teams) if team else {t.pk for t in teams}
+    teams, team = teams_for(request)
+    team_ids = with_teams_below(team, teams) if team else {t.pk for t in teams}
     reps = list(User.objects.reps().filter(team_id__in=team_ids).order_by("first_name", "last_name", "username"))
     raw = request.GET.get("rep", "")
     if not raw:
