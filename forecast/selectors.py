@@ -9,7 +9,7 @@ never rounded here (display rounds). Public API (keyword-only):
 - ``period_key(period) -> str`` / ``period_from_key(key, periods) -> Period | None``
 - ``forecast_figures(*, reps, team, periods, today, fiscal_start) -> Forecast``   (three queries)
 - ``team_calls(*, team, teams, forecast) -> dict[str, TeamCall]``   (one query)
-- ``deals_at_risk(*, reps, today) -> list[AtRisk]``   (two queries)
+- ``deals_at_risk(*, reps, today, quiet_days) -> list[AtRisk]``   (two queries)
 - ``call_history(*, team, fiscal_start, period=None) -> list[ForecastCall]``   (one query)
 """
 
@@ -40,9 +40,6 @@ from .models import ForecastCall
 # Categories that count in the forecast's totals; omitted deals are shown apart.
 COUNTED = (ForecastCategory.COMMIT, ForecastCategory.BEST_CASE, ForecastCategory.PIPELINE)
 CATEGORIES = (*COUNTED, ForecastCategory.OMITTED)
-# A commit deal with no activity logged on it for this many days is at risk (docs/metrics.md
-# "Deals at risk"). A module constant, not an organisation setting: nobody has asked to tune it yet.
-QUIET_DAYS = 14
 # A commit deal whose expected close date moved later this many times is at risk.
 PUSHES_AT_RISK = 2
 
@@ -380,7 +377,7 @@ def call_history(*, team: Team, fiscal_start: int, period: Period | None = None)
 
 @dataclass
 class AtRisk:
-    """A commit deal at risk and why: its close date passed, no activity for ``QUIET_DAYS`` days
+    """A commit deal at risk and why: its close date passed, no activity for ``quiet_days`` days
     (``quiet_since``: its last activity's day, None when it never had one), and how often its
     expected close date was pushed later."""
 
@@ -389,6 +386,7 @@ class AtRisk:
     quiet: bool
     quiet_since: date | None
     pushes: int
+    quiet_days: int
 
     @property
     def reasons(self) -> list[str]:
@@ -396,7 +394,7 @@ class AtRisk:
         if self.overdue:
             found.append(_("close date passed"))
         if self.quiet:
-            found.append(_("no activity for %(days)s days") % {"days": QUIET_DAYS})
+            found.append(_("no activity for %(days)s days") % {"days": self.quiet_days})
         if self.pushes >= PUSHES_AT_RISK:
             found.append(_("close date pushed %(count)s times") % {"count": self.pushes})
         return found
@@ -418,15 +416,15 @@ def _pushes(commit_deals: QuerySet) -> Counter:
     return Counter(rows)
 
 
-def deals_at_risk(*, reps: list[User], today: date) -> list[AtRisk]:
+def deals_at_risk(*, reps: list[User], today: date, quiet_days: int) -> list[AtRisk]:
     """``reps``' open commit deals with a close date before ``today``, no activity for
-    ``QUIET_DAYS`` days, or a close date pushed at least twice; the soonest close date first. Two
-    queries."""
+    ``quiet_days`` days (the organisation's setting), or a close date pushed at least twice; the
+    soonest close date first. Two queries."""
     commit = Deal.objects.filter(
         owner_id__in=[rep.pk for rep in reps], stage__kind=StageKind.OPEN, forecast_category=ForecastCategory.COMMIT
     )
     pushes = _pushes(commit)
-    quiet_after = today - timedelta(days=QUIET_DAYS)
+    quiet_after = today - timedelta(days=quiet_days)
     # A deal without activity is quiet once it is that old: created by the end of the quiet day.
     created_by = timezone.make_aware(datetime.combine(quiet_after + timedelta(days=1), time()))
     last_activity = Max("activities__day", filter=Q(activities__day__lte=today))
@@ -448,6 +446,7 @@ def deals_at_risk(*, reps: list[User], today: date) -> list[AtRisk]:
             quiet=(deal.last_activity or timezone.localdate(deal.created_at)) <= quiet_after,
             quiet_since=deal.last_activity,
             pushes=pushes.get(deal.pk, 0),
+            quiet_days=quiet_days,
         )
         for deal in deals
     ]

@@ -49,6 +49,7 @@ class ForecastView:
     forecast: selectors.Forecast
     calls: dict[str, selectors.TeamCall]
     at_risk: list[selectors.AtRisk]
+    quiet_days: int
     today: date
 
     @property
@@ -60,7 +61,8 @@ class ForecastView:
 def _forecast_view(request, *, team: Team | None = None) -> ForecastView:
     user = request.user
     today = timezone.localdate()
-    fiscal_start = OrgSettings.load().fiscal_year_start_month
+    org = OrgSettings.load()
+    fiscal_start = org.fiscal_year_start_month
     if user.is_manager or user.is_admin:
         if team is None:
             teams, team = teams_for(request)
@@ -89,7 +91,8 @@ def _forecast_view(request, *, team: Team | None = None) -> ForecastView:
         periods=periods,
         forecast=forecast,
         calls=calls,
-        at_risk=selectors.deals_at_risk(reps=reps, today=today),
+        at_risk=selectors.deals_at_risk(reps=reps, today=today, quiet_days=org.quiet_days),
+        quiet_days=org.quiet_days,
         today=today,
     )
 
@@ -107,7 +110,7 @@ def _call_form(view: ForecastView, key: str | None) -> ForecastCallForm:
 
 
 def _render_page(request, view: ForecastView, form: ForecastCallForm | None, *, status: int = 200):
-    context = {"view": view, "form": form, "quiet_days": selectors.QUIET_DAYS}
+    context = {"view": view, "form": form}
     return render(request, "forecast/page.html", context, status=status)
 
 

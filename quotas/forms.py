@@ -70,7 +70,14 @@ class OrgSettingsForm(forms.ModelForm):
 
     class Meta:
         model = OrgSettings
-        fields = ("fiscal_year_start_month", "time_zone", "currency", "default_deal_size")
+        fields = (
+            "fiscal_year_start_month",
+            "time_zone",
+            "currency",
+            "default_deal_size",
+            "quiet_days",
+            "activity_drop_percent",
+        )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

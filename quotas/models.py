@@ -50,6 +50,21 @@ class OrgSettings(models.Model):
         default=Decimal("0.05"),
         validators=[MinValueValidator(Decimal("0.0001")), MaxValueValidator(1)],
     )
+    quiet_days = models.PositiveSmallIntegerField(
+        _("commit deal at risk after quiet days"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("A commit deal with no activity for this many days is listed as at risk."),
+    )
+    activity_drop_percent = models.PositiveSmallIntegerField(
+        _("activity drop warning below (%)"),
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "A rep is flagged when their last two weeks of calls, meetings or emails fall below this share "
+            "of their own trailing eight-week average."
+        ),
+    )
 
     class Meta:
         verbose_name = _("organisation settings")

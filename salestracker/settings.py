@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "quotas",
     "dashboards",
     "forecast",
+    "insights",
+    "coverage",
+    "trends",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,6 @@
 """Commit deals at risk on the forecast page (forecast/selectors.py ``deals_at_risk``). The clock
-stands at Wednesday 18 November 2026 (``frozen``); ``QUIET_DAYS`` is 14, so 4 November is the last
-day whose activity leaves a deal quiet."""
+stands at Wednesday 18 November 2026 (``frozen``); the organisation's quiet days are 14 (the
+default), so 4 November is the last day whose activity leaves a deal quiet."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -10,6 +10,7 @@ from django.urls import reverse
 from activities import services as activity_services
 from forecast import selectors
 from pipeline import services as pipeline_services
+from quotas.models import OrgSettings
 from tests.factories import make_deal, make_pipeline
 
 TODAY = date(2026, 11, 18)
@@ -40,7 +41,7 @@ def touch(deal, day, kind="call", outcome="connected"):
 
 
 def at_risk(reps):
-    return {risk.deal.title: risk for risk in selectors.deals_at_risk(reps=reps, today=TODAY)}
+    return {risk.deal.title: risk for risk in selectors.deals_at_risk(reps=reps, today=TODAY, quiet_days=14)}
 
 
 def test_a_commit_deal_whose_close_date_passed_is_at_risk(frozen, rep, pipeline):
@@ -101,3 +102,15 @@ def test_the_page_links_each_deal_at_risk(client_as, frozen, rep, pipeline):
     html = client_as(rep).get(reverse("forecast:page")).content.decode()
     assert f'href="{reverse("pipeline:deal_detail", args=[deal.pk])}">Late</a>' in html
     assert "close date passed" in html
+
+
+def test_the_quiet_days_follow_the_organisation_setting(client_as, frozen, rep, pipeline):
+    touch(commit_deal(rep, pipeline, "Quiet 10 days"), date(2026, 11, 8))
+    page = reverse("forecast:page")
+    assert "Quiet 10 days" not in client_as(rep).get(page).content.decode()
+    org = OrgSettings.load()
+    org.quiet_days = 10
+    org.save()
+    html = client_as(rep).get(page).content.decode()
+    assert "Quiet 10 days" in html
+    assert "no activity for 10 days" in html

@@ -33,6 +33,8 @@ SETTINGS = {
     "default_deal_size": "25000",
     "meeting_to_win_percent": "25",
     "call_to_meeting_percent": "5",
+    "quiet_days": "14",
+    "activity_drop_percent": "60",
 }
 
 

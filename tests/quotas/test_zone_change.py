@@ -34,6 +34,8 @@ SETTINGS = {
     "default_deal_size": "25000",
     "meeting_to_win_percent": "25",
     "call_to_meeting_percent": "5",
+    "quiet_days": "14",
+    "activity_drop_percent": "60",
 }
 
 
@@ -443,6 +445,8 @@ def test_a_new_zone_saved_in_django_admin_starts_the_job_too(client, rep, django
         "default_deal_size": "25000",
         "default_meeting_to_win_rate": "0.25",
         "default_call_to_meeting_rate": "0.05",
+        "quiet_days": "14",
+        "activity_drop_percent": "60",
     }
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("admin:quotas_orgsettings_change", args=[1]), data)

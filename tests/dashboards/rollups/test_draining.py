@@ -497,6 +497,8 @@ def test_adding_the_organisation_settings_in_admin_with_an_april_year_rebuilds_q
         "default_deal_size": "25000",
         "default_meeting_to_win_rate": "0.25",
         "default_call_to_meeting_rate": "0.05",
+        "quiet_days": "14",
+        "activity_drop_percent": "60",
     }
     response = client_as(superuser).post(reverse("admin:quotas_orgsettings_add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors

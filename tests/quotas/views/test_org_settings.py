@@ -14,6 +14,8 @@ SETTINGS = {
     "default_deal_size": "30000",
     "meeting_to_win_percent": "30",
     "call_to_meeting_percent": "7.5",
+    "quiet_days": "10",
+    "activity_drop_percent": "50",
 }
 
 
@@ -25,6 +27,7 @@ def test_it_saves_the_organisation_settings_with_rates_as_fractions(client_as, a
     assert org.default_deal_size == Decimal("30000")
     assert org.default_meeting_to_win_rate == Decimal("0.3")
     assert org.default_call_to_meeting_rate == Decimal("0.075")
+    assert (org.quiet_days, org.activity_drop_percent) == (10, 50)
 
 
 def test_it_shows_the_rates_as_percentages(client_as, admin_user):
@@ -42,6 +45,8 @@ def test_it_shows_the_rates_as_percentages(client_as, admin_user):
         ("meeting_to_win_percent", "150", "Ensure this value is less than or equal to 100."),
         ("call_to_meeting_percent", "0", "Ensure this value is greater than or equal to 0.01."),
         ("default_deal_size", "-5", "Ensure this value is greater than or equal to 0.01."),
+        ("quiet_days", "0", "Ensure this value is greater than or equal to 1."),
+        ("activity_drop_percent", "120", "Ensure this value is less than or equal to 100."),
     ],
 )
 def test_it_refuses_bad_organisation_settings_and_changes_nothing(client_as, admin_user, field, value, message):

@@ -1,0 +1,4 @@
+app_name = "coverage"
+
+# The pages of account coverage.
+urlpatterns = []

@@ -1,0 +1,4 @@
+app_name = "trends"
+
+# The pages of growth, retention and early warnings.
+urlpatterns = []
