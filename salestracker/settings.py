@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "dashboards",
     "forecast",
     "insights",
-    "coverage",
+    "portfolio",
     "trends",
 ]
 

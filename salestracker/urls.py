@@ -23,7 +23,7 @@ urlpatterns = [
     path("quotas/", include("quotas.urls")),
     path("forecast/", include("forecast.urls")),
     path("insights/", include("insights.urls")),
-    path("coverage/", include("coverage.urls")),
+    path("coverage/", include("portfolio.urls")),
     path("trends/", include("trends.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

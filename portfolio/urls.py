@@ -1,4 +1,4 @@
-app_name = "coverage"
+app_name = "portfolio"
 
 # The pages of account coverage.
 urlpatterns = []
