@@ -21,7 +21,7 @@ from .calendar import calendar_ensure
 from .locks import lock_reps_and_teams
 from .rebuilding import rebuild
 from .sql import BATCH, claimed_filter
-from .tables import ACTIVITY, ATTAINMENT, CLOSED, FORECAST, STAGES
+from .tables import TABLES
 from .tables.base import write
 
 logger = logging.getLogger("dashboards.rollups")  # the engine's one logger, as log filters know it
@@ -61,14 +61,11 @@ def _refresh_claimed(token: str) -> None:
         calendar_ensure(min(days), max(days))
     f = claimed_filter(activity_keys, pipeline_keys, quota_ids)
     now = timezone.now()
-    if activity_keys:
-        write(ACTIVITY, f, now)
-    if pipeline_keys:
-        write(CLOSED, f, now)
-        write(STAGES, f, now)
-        write(FORECAST, f, now)
-    if pipeline_keys or quota_ids:
-        write(ATTAINMENT, f, now)
+    claimed_keys = ((Scope.ACTIVITY, activity_keys), (Scope.PIPELINE, pipeline_keys), (Scope.QUOTA, quota_ids))
+    touched = {scope for scope, keys in claimed_keys if keys}
+    for table in TABLES:  # in their order: the attainment table reads the closed deals' table
+        if table.refreshed_by & touched:
+            write(table, f, now)
     # Last, so the version rows are held only for the commit: the pages' cached figures
     # of these reps (of everyone, for a quota: a team's total shows its team quota) expire.
     figure_cache.bump({rep for rep, _ in activity_keys | pipeline_keys})

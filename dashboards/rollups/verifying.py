@@ -17,7 +17,7 @@ from quotas.models import OrgSettings
 
 from .local_days import STORED_DAYS, local_days_wrong
 from .sql import everything, rep_chunk
-from .tables import ACTIVITY, ATTAINMENT, CLOSED, FORECAST, STAGES
+from .tables import TABLES
 
 VERIFY_CHUNK = 25  # reps compared at a time by verify
 WRONG_DAYS_SHOWN = 10  # rows listed per stored day column whose day is wrong (all are counted)
@@ -66,7 +66,7 @@ def verify(*, chunk: int = VERIFY_CHUNK) -> list[str]:
     differences = _stored_day_differences()
     chunks = [(rep_chunk(ids), ids) for ids in _rep_chunks(chunk)] + [(everything(), None)]
     for f, rep_ids in chunks:
-        tables = (ACTIVITY, CLOSED, STAGES, FORECAST) if rep_ids is not None else (ATTAINMENT,)
+        tables = [table for table in TABLES if table.by_rep == (rep_ids is not None)]
         for table in tables:
             select, params = table.select(f)
             fresh = _rows(select, params, len(table.key))

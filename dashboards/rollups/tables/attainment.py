@@ -9,6 +9,8 @@ class AttainmentTable(Table):
     model = Attainment
     key = ("quota_id",)
     values = ("achieved", "target", "attainment", "stretch_attainment")
+    refreshed_by = frozenset({"pipeline", "quota"})  # a closed deal, or the quota itself
+    by_rep = False  # a team's quota has no rep
     # A few quotas' days are best looked up in the closed deals' index; every quota's days are
     # hashed against the closed deals instead.
     rebuild_settings = ("enable_nestloop = off",)

@@ -17,6 +17,9 @@ class Table(ABC):
     values: tuple[str, ...]
     rebuild_settings: tuple[str, ...] = ()  # PostgreSQL settings for its whole-table rebuild statements
     reads_calendar = False  # its SELECT joins the calendar (a rebuild writes the calendar before it)
+    # The scopes (``Scope``) whose dirty marks recompute it: a drain writes it when it claimed one.
+    refreshed_by: frozenset[str] = frozenset({"pipeline"})
+    by_rep = True  # its rows have a rep_id: ``verify`` compares them a chunk of reps at a time
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -35,6 +38,10 @@ class DayTable(Table):
     """A table keyed by (rep, day), whose keys are those of the marks of ``scope``."""
 
     scope: str
+
+    @property
+    def refreshed_by(self) -> frozenset[str]:
+        return frozenset({self.scope})
 
     def _keys(self, f: Filter, rep: str, day: str) -> str:
         return getattr(f, f"{self.scope}_days").format(rep=rep, day=day)
