@@ -144,7 +144,17 @@ MATRIX = {
     "forecast:waterfall": (None, SIGNED_IN),
     "forecast:accuracy": (None, SIGNED_IN),
 }
-PROJECT_NAMESPACES = {"accounts", "dashboards", "pipeline", "activities", "quotas", "forecast"}
+PROJECT_NAMESPACES = {
+    "accounts",
+    "dashboards",
+    "pipeline",
+    "activities",
+    "quotas",
+    "forecast",
+    "insights",
+    "portfolio",
+    "trends",
+}
 
 
 def _project_url_names():
