@@ -80,6 +80,7 @@ class Filter:
     quotas: str
     calendar: str = "1 = 1"  # the calendar rows ``c`` those periods cover (lets the join start small)
     span: tuple[date, date] | None = None  # the first and last day of those periods (None: every day)
+    weeks: tuple[date, date] | None = None  # the first and last day of their weeks (None: every day)
 
 
 def everything() -> Filter:
@@ -145,8 +146,13 @@ def claimed_filter(activity_keys: set, pipeline_keys: set, quota_ids: set[int]) 
         periods=_in_values("{rep}, c.period_kind, c.period_start", periods),
         calendar=_in_values("c.period_kind, c.period_start", {(kind, start) for _, kind, start in periods}),
         span=(min(start for _, _, start in periods), max(ends)) if periods else None,
+        weeks=_first_and_last([Period(start, kind, fiscal_start) for _, kind, start in periods if kind == "week"]),
         quotas=f"{{q}}.id IN ({_ids(quota_ids | _quotas_touched(in_window, fiscal_start))})",
     )
+
+
+def _first_and_last(periods: list[Period]) -> tuple[date, date] | None:
+    return (min(p.start for p in periods), max(p.end for p in periods)) if periods else None
 
 
 def _quotas_touched(pipeline_keys: set, fiscal_start: int) -> set[int]:

@@ -9,6 +9,8 @@ a (rep, week) key depends only on the rows dated in that week, and the (rep, day
 rows' owners and their previous owners (``dashboards/receivers.py``) name every key to recompute.
 """
 
+from datetime import timedelta
+
 from django.db import connection
 
 from pipeline.models import DealChange, StageKind
@@ -43,6 +45,22 @@ def _period_start(kind: str, day: str, fiscal_start: int) -> str:
     return f"date({day}, 'start of month', '-' || {months} || ' months')"
 
 
+def _changed_in(f: Filter) -> str:
+    """SQL: of a refresh's deals, only those with a change in its weeks (a week's rows come from
+    the changes dated in it), so a deal move reads a few deals' history, not all the rep's. Found
+    by the indexed moment, a day either side of the local days (no zone is further off UTC)."""
+    if not f.weeks:
+        return ""
+    first, last = f.weeks
+    after, before = (first - timedelta(days=1)).isoformat(), (last + timedelta(days=2)).isoformat()
+    day = "DATE '{}'" if connection.vendor == "postgresql" else "'{}'"
+    moment = "TIMESTAMP WITH TIME ZONE '{} 00:00:00+00'" if connection.vendor == "postgresql" else "'{}'"
+    return f"""
+                    AND dc.deal_id IN (SELECT y.deal_id FROM {DEAL_CHANGE} y
+                        WHERE y.changed_at >= {moment.format(after)} AND y.changed_at < {moment.format(before)}
+                        AND y.day BETWEEN {day.format(first.isoformat())} AND {day.format(last.isoformat())})"""
+
+
 class ForecastTable(Table):
     model = ForecastWeek
     reads_calendar = True  # the week of a change's day
@@ -70,9 +88,9 @@ class ForecastTable(Table):
                     LAG(dc.expected_close_date) OVER w AS p_close, LAG(dc.forecast_category) OVER w AS p_category,
                     LAG(dc.amount) OVER w AS p_amount, LAG(dc.probability) OVER w AS p_probability
                 FROM {DEAL_CHANGE} dc JOIN {STAGE} st ON st.id = dc.stage_id
-                -- The whole history of every deal one of the reps ever owned: the row before may be
-                -- another owner's.
-                WHERE dc.deal_id IN (SELECT x.deal_id FROM {DEAL_CHANGE} x WHERE {reps})
+                -- The whole history of the deals one of the reps ever owned (the row before may be
+                -- another owner's), of those changed in the refresh's weeks.
+                WHERE dc.deal_id IN (SELECT x.deal_id FROM {DEAL_CHANGE} x WHERE {reps}){_changed_in(f)}
                 WINDOW w AS (PARTITION BY dc.deal_id ORDER BY dc.changed_at, dc.id)
             ),
             terms AS (

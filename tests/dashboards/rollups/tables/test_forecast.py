@@ -111,6 +111,21 @@ def test_a_reassigned_deal_leaves_the_old_owner_and_joins_the_new_one_in_that_we
     assert totals(teammate, "month", april, week3) == {COMMIT: (1, Decimal("800.00"), Decimal("80.0000"))}
 
 
+def test_a_reassignment_refreshed_one_mark_at_a_time_still_leaves_the_old_owner(rep, teammate, pipeline, monkeypatch):
+    # Each mark its own refresh (as when a batch ends between the two owners' marks): the old
+    # owner's refresh finds the deal by its earlier rows, though its change this week is the new
+    # owner's.
+    deal = deal_for(rep, pipeline, at(MON), amount="800", expected_close_date=date(2026, 4, 15))
+    drained_clean()
+    edit(monkeypatch, deal, at(date(2026, 3, 18)), owner=teammate)
+    rollups.drain(batch=1)
+    assert DirtyMark.objects.count() == 0
+    assert rollups.verify() == []
+    april, week3 = date(2026, 4, 1), MON + timedelta(days=14)
+    assert totals(rep, "month", april, week3) == {}
+    assert totals(teammate, "month", april, week3) == {"pipeline": (1, Decimal("800.00"), Decimal("80.0000"))}
+
+
 def test_a_change_dated_back_moves_the_next_changes_week_too(rep, pipeline, monkeypatch):
     # A move recorded later but dated before the deal's last change (it records the deal's fields
     # as they are now: best case): the later change now takes away the moved state, in its week.
