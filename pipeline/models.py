@@ -6,6 +6,8 @@ the deal entered the stage it left, so a completed stay's length is a fact of
 that one row, no window function needed.
 """
 
+import functools
+import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,6 +22,20 @@ from accounts.models import OwnedQuerySet, Team, Territory
 from salestracker.dates import validate_in_window
 
 User = settings.AUTH_USER_MODEL
+
+
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    # available_timezones() walks the tz database on disk; the list never changes while we run.
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in time_zone_names():
+        raise ValidationError(
+            _("“%(value)s” is not a time zone name; use one like Europe/Paris or America/New_York."),
+            params={"value": value},
+        )
 
 
 class NamedListQuerySet(models.QuerySet):
@@ -190,6 +206,13 @@ class Company(models.Model):
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
     is_customer = models.BooleanField(_("customer"), default=False, help_text=_("Unticked: a prospect."))
     website = models.URLField(_("website"), blank=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_("For the best time to reach its people; empty: the organisation's."),
+    )
     owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="companies", verbose_name=_("owner"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
@@ -215,6 +238,13 @@ class Contact(models.Model):
     email = models.EmailField(_("email"), blank=True)
     is_decision_maker = models.BooleanField(_("decision maker"), default=False)
     pain_points = models.TextField(_("pain points"), blank=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_("For the best time to reach them; empty: their company's, else the organisation's."),
+    )
     lead_source = models.ForeignKey(
         LeadSource,
         on_delete=models.PROTECT,
