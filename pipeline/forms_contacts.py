@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Territory
 from salestracker.forms import MAX_ID, SearchForm
 
-from .models import Company, Contact, LeadSource, Segment
+from .models import Company, Contact, LeadSource, Segment, time_zone_names
 
 
 def _active_or_current(queryset: QuerySet, current_id: int | None) -> QuerySet:
@@ -21,6 +21,16 @@ class ContactSearchForm(SearchForm):
     company = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
+def _time_zone_field(model, empty_label) -> forms.ChoiceField:
+    """An optional IANA time zone, picked from the names zoneinfo knows (as the organisation's)."""
+    return forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        choices=[("", empty_label), *((name, name) for name in sorted(time_zone_names()))],
+        help_text=model._meta.get_field("time_zone").help_text,
+    )
+
+
 class CompanyForm(forms.ModelForm):
     website = forms.URLField(
         label=Company._meta.get_field("website").verbose_name, required=False, assume_scheme="https", max_length=200
@@ -28,10 +38,11 @@ class CompanyForm(forms.ModelForm):
 
     class Meta:
         model = Company
-        fields = ("name", "segment", "territory", "employees", "is_customer", "website")
+        fields = ("name", "segment", "territory", "employees", "is_customer", "website", "time_zone")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["time_zone"] = _time_zone_field(Company, _("The organisation's"))
         self.fields["territory"].queryset = _active_or_current(Territory.objects.all(), self.instance.territory_id)
 
 
@@ -48,11 +59,13 @@ class ContactForm(forms.ModelForm):
             "is_decision_maker",
             "pain_points",
             "lead_source",
+            "time_zone",
         )
         widgets = {"pain_points": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["time_zone"] = _time_zone_field(Contact, _("The company's, else the organisation's"))
         self.fields["company"].queryset = Company.objects.only("pk", "name")
         self.fields["lead_source"].queryset = _active_or_current(LeadSource.objects.all(), self.instance.lead_source_id)
 

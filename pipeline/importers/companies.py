@@ -23,6 +23,9 @@ class CompanyImport(ImportKind):
         Column("employees", help=gettext_lazy("A whole number.")),
         Column("customer", help=gettext_lazy("yes or no; empty means a prospect.")),
         Column("website"),
+        Column(
+            "time_zone", help=gettext_lazy("An IANA time zone name, e.g. America/New_York; empty: the organisation's.")
+        ),
     )
     example = {
         "name": "Acme Corporation",
@@ -31,6 +34,7 @@ class CompanyImport(ImportKind):
         "employees": "250",
         "customer": "no",
         "website": "https://acme.example",
+        "time_zone": "America/New_York",
     }
     field_columns = {"is_customer": "customer"}
 
@@ -65,6 +69,7 @@ class CompanyImport(ImportKind):
             ),
             "customer": csvimport.read_bool(cells, "customer", errors),
             "website": csvimport.model_value(Company, "website", website, "website", errors) if website else "",
+            "time_zone": csvimport.read_text(Company, cells, "time_zone", errors),
         }
 
     def create(self, values, user):
@@ -75,6 +80,7 @@ class CompanyImport(ImportKind):
             employees=values["employees"],
             is_customer=values["customer"],
             website=values["website"] or "",
+            time_zone=values["time_zone"] or "",
             owner=user,
         )
         return services.company_save(company=company)

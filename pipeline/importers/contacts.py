@@ -25,6 +25,12 @@ class ContactImport(ImportKind):
         Column("decision_maker", help=gettext_lazy("yes or no.")),
         Column("pain_points"),
         Column("lead_source", help=gettext_lazy("Name of an active lead source.")),
+        Column(
+            "time_zone",
+            help=gettext_lazy(
+                "An IANA time zone name, e.g. America/New_York; empty: the company's, else the organisation's."
+            ),
+        ),
     )
     example = {
         "first_name": "Ada",
@@ -36,6 +42,7 @@ class ContactImport(ImportKind):
         "decision_maker": "yes",
         "pain_points": "Manual reporting takes two days a month",
         "lead_source": "Referral",
+        "time_zone": "America/New_York",
     }
     field_columns = {"is_decision_maker": "decision_maker"}
 
@@ -57,7 +64,7 @@ class ContactImport(ImportKind):
     def clean(self, cells, context, errors):
         values = {
             column: csvimport.read_text(Contact, cells, column, errors)
-            for column in ("first_name", "last_name", "title", "phone", "email", "pain_points")
+            for column in ("first_name", "last_name", "title", "phone", "email", "pain_points", "time_zone")
         }
         if not cells.get("first_name"):
             errors.add("first_name", _("This value is required."))
@@ -85,6 +92,7 @@ class ContactImport(ImportKind):
             is_decision_maker=values["decision_maker"],
             pain_points=values["pain_points"] or "",
             lead_source=values["lead_source"],
+            time_zone=values["time_zone"] or "",
             owner=user,
         )
         return services.contact_save(contact=contact)
