@@ -1,4 +1,11 @@
+from django.urls import path
+
+from . import views
+
 app_name = "portfolio"
 
-# The pages of account coverage.
-urlpatterns = []
+urlpatterns = [
+    path("", views.team, name="team"),
+    path("rep/<int:rep_id>/", views.accounts, name="accounts"),
+    path("rep/<int:rep_id>/assign/", views.assign, name="assign"),
+]
