@@ -1,13 +1,29 @@
 """The assignment form: accounts of one rep's list, and the rep to give them to."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from salestracker.forms import MAX_ID
 
 from .selectors import assignable_companies, assignable_reps
 
 
+class AccountsField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        # SQLite cannot even compare an id past its integer column: such a value is refused first.
+        for pk in value:
+            try:
+                number = int(str(pk))
+            except ValueError:
+                continue  # not a number: the parent refuses it as no id
+            if not 0 < number <= MAX_ID:
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super()._check_values(value)
+
+
 class AssignForm(forms.Form):
-    companies = forms.ModelMultipleChoiceField(
+    companies = AccountsField(
         label=_("Accounts"),
         queryset=None,
         widget=forms.CheckboxSelectMultiple,

@@ -191,3 +191,14 @@ def test_the_team_dashboard_shows_coverage_this_month(client_as, accounts, manag
     start = page.index(f'data-testid="team-coverage-{rep.pk}"')
     row = page[start : page.index("</tr>", start)]
     assert "50%" in row and "2/4" in row and "1/2" in row
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "-1", "9" * 5000, "x"])
+def test_an_account_id_that_is_no_id_is_refused(client_as, accounts, admin_user, rep, value):
+    before = assignments()
+    response = client_as(admin_user).post(
+        reverse("portfolio:assign", args=[rep.pk]), {"companies": [value], "rep": rep.pk}
+    )
+    assert response.status_code == 422
+    assert "You cannot assign that account." in response.content.decode()
+    assert assignments() == before
