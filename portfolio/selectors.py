@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, Team, User
@@ -84,21 +84,26 @@ def coverage(*, rep_ids: list[int], start: date, end: date, scope: str = "all") 
 
 @dataclass(frozen=True)
 class Account:
-    """One assigned account with its last touch (None: never touched) and who made it."""
+    """One assigned account with its last touch (None: never touched) and who made it (their id and name)."""
 
     company: Company
     last_day: date | None
-    last_by: User | None
+    last_rep_id: int | None
+    last_by: str | None
     neglected: bool
 
 
 def _with_last_touch(companies: QuerySet[Company], today: date) -> QuerySet[Company]:
     """The companies with their last touch up to today (a meeting booked ahead is no touch yet) and
-    its rep (of several that day, the one with the most touches, then the lowest id); never touched
-    first, then the longest untouched, then by name."""
+    who made it (of several reps that day, the one with the most touches, then the lowest id), named
+    as ``User.__str__`` names them; never touched first, then the longest untouched, then by name."""
     last = AccountTouch.objects.filter(company_id=OuterRef("pk"), day__lte=today).order_by("-day", "-touches", "rep_id")
+    full_name = NullIf(Trim(Concat("rep__first_name", Value(" "), "rep__last_name")), Value(""))
+    named = last.annotate(name=Coalesce(full_name, "rep__username")).values("name")[:1]
     return companies.annotate(
-        last_day=Subquery(last.values("day")[:1]), last_rep_id=Subquery(last.values("rep_id")[:1])
+        last_day=Subquery(last.values("day")[:1]),
+        last_rep_id=Subquery(last.values("rep_id")[:1]),
+        last_by=Subquery(named),
     ).order_by(F("last_day").asc(nulls_first=True), "name", "pk")
 
 
@@ -107,14 +112,14 @@ def _neglected_since(today: date) -> date:
 
 
 def _accounts(companies: list[Company], today: date) -> list[Account]:
-    """``Account`` rows for companies annotated by ``_with_last_touch`` (one query for the reps)."""
-    reps = User.objects.in_bulk({c.last_rep_id for c in companies if c.last_rep_id})
+    """``Account`` rows for companies annotated by ``_with_last_touch`` (no query)."""
     since = _neglected_since(today)
     return [
         Account(
             company=c,
             last_day=c.last_day,
-            last_by=reps.get(c.last_rep_id),
+            last_rep_id=c.last_rep_id,
+            last_by=c.last_by,
             neglected=c.last_day is None or c.last_day < since,
         )
         for c in companies
@@ -132,7 +137,7 @@ class Neglected:
 
 def neglected_accounts(*, rep: User, today: date, limit: int = 5) -> Neglected:
     """The rep's assigned accounts with no touch by anyone in the last ``NEGLECTED_AFTER_DAYS`` days
-    (today included), longest untouched first (never touched first). Three queries."""
+    (today included), longest untouched first (never touched first). Two queries."""
     since = _neglected_since(today)
     touched_lately = AccountTouch.objects.filter(company_id=OuterRef("pk"), day__gte=since, day__lte=today)
     counts = (
@@ -151,7 +156,7 @@ def accounts_ordered(*, rep: User, today: date) -> QuerySet[Company]:
 
 
 def accounts_listed(companies: list[Company], *, today: date) -> list[Account]:
-    """``Account`` rows for companies of ``accounts_ordered`` (one query for who touched them last)."""
+    """``Account`` rows for companies of ``accounts_ordered`` (no query)."""
     return _accounts(companies, today)
 
 

@@ -16,7 +16,7 @@ NEGLECTED_SHOWN = 5
 
 @register.inclusion_tag("portfolio/_neglected.html")
 def neglected_accounts(rep, css_class="col-lg-6"):
-    """The rep's first neglected accounts, linked to their full list. Three queries."""
+    """The rep's first neglected accounts, linked to their full list. Two queries."""
     return {
         "rep": rep,
         "neglected": selectors.neglected_accounts(rep=rep, today=timezone.localdate(), limit=NEGLECTED_SHOWN),

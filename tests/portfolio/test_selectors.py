@@ -58,9 +58,9 @@ def test_neglected_accounts_are_those_untouched_for_30_days_never_touched_first(
     neglected = neglected_accounts(rep=rep, today=TODAY)
 
     # Since 20 October nobody touched Hooli (never) or Globex (2 October, by Alex).
-    assert [(a.company.name, a.last_day, a.last_by) for a in neglected.accounts] == [
-        ("Hooli", None, None),
-        ("Globex", date(2026, 10, 2), rep),
+    assert [(a.company.name, a.last_day, a.last_rep_id, a.last_by) for a in neglected.accounts] == [
+        ("Hooli", None, None, None),
+        ("Globex", date(2026, 10, 2), rep.pk, str(rep)),
     ]
     assert (neglected.count, neglected.assigned) == (2, 4)
 
@@ -83,11 +83,35 @@ def test_neglected_accounts_shows_the_first_few_and_counts_them_all(accounts, re
     assert (neglected.count, neglected.assigned) == (2, 4)
 
 
-def test_neglected_accounts_take_three_queries_whatever_their_number(accounts, rep, django_assert_num_queries):
-    with django_assert_num_queries(3):  # the counts, the accounts, who touched them last
+def test_neglected_accounts_take_two_queries_whatever_their_number(accounts, rep, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the counts; the accounts with their last touch and who made it
         few = neglected_accounts(rep=rep, today=TODAY)
     for n in range(10):
         CompanyFactory(name=f"Stray {n}", owner=rep)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         many = neglected_accounts(rep=rep, today=TODAY, limit=20)
     assert (few.count, many.count) == (2, 12)
+
+
+def test_the_last_touch_is_by_whoever_touched_the_account_most_that_day(frozen, rep, teammate):
+    from activities import services as activity_services
+    from dashboards import rollups
+    from tests.helpers import at
+
+    hooli = CompanyFactory(name="Hooli", owner=rep)
+    teammate.first_name, teammate.last_name = "", ""
+    teammate.save()
+    for owner, hour in ((rep, 9), (teammate, 10), (teammate, 11)):
+        activity_services.activity_log(
+            owner=owner,
+            by=owner,
+            kind="call",
+            outcome="no_answer",
+            occurred_at=at(date(2026, 10, 1), hour),
+            company=hooli,
+        )
+    rollups.drain()
+
+    (account,) = neglected_accounts(rep=rep, today=TODAY).accounts
+    # Two calls by the teammate against one: theirs; named by username when they have no name.
+    assert (account.last_day, account.last_rep_id, account.last_by) == (date(2026, 10, 1), teammate.pk, "teammate")
