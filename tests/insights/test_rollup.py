@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from dashboards import rollups
 from insights.models import ReachHour
+from insights.selectors import reach_heatmap
 from pipeline import services as pipeline_services
 from quotas.models import OrgSettings
 from tests.dashboards.rollups.helpers import MON, drained_clean, log
@@ -61,6 +62,9 @@ def test_each_attempt_counts_at_its_prospects_local_weekday_and_hour(rep, acme):
         (NEXT_MON, 1, 9): (1, 1),
     }
     assert rows(rep, "email") == {(MON, 1, 11): (1, 0), (MON, 1, 17): (1, 1)}
+    # Over March: Monday 9h 3 of 4 connected, 75%, but not rated (4 < 10).
+    monday_nine = reach_heatmap(rep_ids=[rep.pk], kind="call", start=date(2026, 3, 1), end=date(2026, 3, 31)).slot(1, 9)
+    assert (monday_nine.attempts, monday_nine.successes, monday_nine.percent, monday_nine.rated) == (4, 3, 75.0, False)
 
 
 def test_meetings_and_other_kinds_are_not_counted(rep, acme):
