@@ -22,7 +22,7 @@ from .calendar import calendar_reset
 from .copies import TableCopy
 from .locks import lock_everything, rebuild_lock
 from .sql import BATCH, Filter, everything, rep_chunk, run
-from .tables import ACTIVITY, CLOSED, STAGES, TABLES, Table
+from .tables import ACTIVITY, CLOSED, FORECAST, STAGES, TABLES, Table
 from .tables.base import insert, write
 
 
@@ -91,7 +91,7 @@ def _rebuild_step(table: Table | None, *, held: bool) -> None:
 
 # no foreign key points from or to (dropping one drops nothing else). Each is written in
 # ``parts`` transactions, a share of the reps each, so that two connections finish together.
-COPIED: dict[Table, int] = {STAGES: 2, ACTIVITY: 2, CLOSED: 1}
+COPIED: dict[Table, int] = {STAGES: 2, ACTIVITY: 2, FORECAST: 1, CLOSED: 1}
 # The others, after the swap and in place: the attainment table reads the closed deals' copy.
 IN_PLACE: tuple[Table, ...] = tuple(table for table in TABLES if table not in COPIED)
 REBUILD_CONNECTIONS = 2  # this one and another: one INSERT ... SELECT runs on one core

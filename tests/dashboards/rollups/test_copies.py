@@ -12,6 +12,7 @@ from activities import services as activity_services
 from dashboards import rollups, tasks
 from dashboards.models import ActivityDay, DirtyMark
 from dashboards.rollups import copies
+from dashboards.rollups.rebuilding import COPIED, IN_PLACE
 from dashboards.rollups.tables.closed import ClosedTable
 from pipeline import services as pipeline_services
 from quotas import services as quota_services
@@ -89,9 +90,10 @@ def test_a_rebuild_fills_copies_on_two_connections_swaps_them_in_as_the_same_tab
         threads.append(threading.current_thread().name)
 
     rollups.rebuild(progress=progress)
-    # The calendar, 5 parts (2 + 2 + 1 reps' shares), 3 copies indexed, the swap, the attainment
-    # and the forecast snapshots.
-    assert len(threads) == 12 and "MainThread" in threads and len(set(threads)) > 1
+    # The calendar, each copied table's parts (reps' shares), each copy indexed, the swap, and
+    # every other table in place.
+    steps = 1 + sum(COPIED.values()) + len(COPIED) + 1 + len(IN_PLACE)
+    assert len(threads) == steps and "MainThread" in threads and len(set(threads)) > 1
     assert calls(rep) == (1, 0, 1) and calls(teammate) == (1, 0, 1) and rollups.verify() == []
     assert _schema() == schema  # the same names (every later migration finds them) and grants
     assert _copies_left() == []
