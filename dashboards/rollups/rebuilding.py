@@ -87,8 +87,6 @@ def _rebuild_step(table: Table | None, *, held: bool) -> None:
 
 
 # The tables a rebuild on PostgreSQL writes into copies and swaps in: the big ones, which
-
-
 # no foreign key points from or to (dropping one drops nothing else). Each is written in
 # ``parts`` transactions, a share of the reps each, so that two connections finish together.
 COPIED: dict[Table, int] = {STAGES: 2, ACTIVITY: 2, FORECAST: 1, CLOSED: 1}
