@@ -210,6 +210,8 @@ class Company(models.Model):
         _("time zone"),
         max_length=64,
         blank=True,
+        default="",
+        db_default="",  # rows written by plain SQL (the bench's generator) without the column have none
         validators=[validate_time_zone],
         help_text=_("For the best time to reach its people; empty: the organisation's."),
     )
@@ -242,6 +244,8 @@ class Contact(models.Model):
         _("time zone"),
         max_length=64,
         blank=True,
+        default="",
+        db_default="",  # rows written by plain SQL (the bench's generator) without the column have none
         validators=[validate_time_zone],
         help_text=_("For the best time to reach them; empty: their company's, else the organisation's."),
     )
