@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import HistoryAdmin
 
 from . import services
-from .models import ActivityGoal, OrgSettings, Quota, QuotaChange, ZoneChange
+from .models import ActivityGoal, MetricGoal, OrgSettings, Quota, QuotaChange, ZoneChange
 from .periods import Period
 
 
@@ -113,3 +113,13 @@ class ActivityGoalAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.goal_save(goal=obj)
+
+
+@admin.register(MetricGoal)
+class MetricGoalAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "rep", "team", "priority", "starts_on", "is_collective", "reward_description")
+    list_filter = ("metric", "direction", "period_kind", "is_collective")
+    list_select_related = ("rep", "team")
+
+    def save_model(self, request, obj, form, change):
+        services.metric_goal_save(goal=obj)

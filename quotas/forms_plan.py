@@ -5,6 +5,8 @@ are the teams they run and those teams' reps, so a posted id outside them is
 refused like any invalid choice.
 """
 
+from datetime import timedelta
+
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
@@ -14,7 +16,7 @@ from accounts.models import Team, User
 from salestracker.dates import validate_in_window
 from salestracker.forms import DateInput
 
-from .models import ActivityGoal, PeriodKind
+from .models import ActivityGoal, MetricGoal, OrgSettings, PeriodKind
 from .periods import Period
 
 
@@ -78,6 +80,104 @@ class GoalForm(forms.ModelForm):
         if data.get("is_collective") and rep is not None:
             self.add_error("is_collective", _("Only a team goal can be collective."))
         return data
+
+
+class MetricGoalForm(forms.ModelForm):
+    """A goal on any dashboard figure. Percentages are entered as such (35 for 35%), money in the
+    organisation's currency, a reward's amount in its own currency (the organisation's when left empty)."""
+
+    class Meta:
+        model = MetricGoal
+        fields = [
+            "rep",
+            "team",
+            "metric",
+            "coverage_scope",
+            "direction",
+            "target",
+            "period_kind",
+            "ramp_start",
+            "ramp_step",
+            "starts_on",
+            "priority",
+            "is_collective",
+            "reward_description",
+            "reward_amount",
+            "reward_currency",
+        ]
+        widgets = {"starts_on": DateInput}
+        help_texts = {
+            "rep": _("Choose a rep or a team, not both."),
+            "target": _(
+                "Rates and coverage in percent (35 for 35%), money in the organisation's currency, "
+                "cycle length in days."
+            ),
+            "coverage_scope": _("Coverage goals only: which of the rep's assigned accounts count."),
+            "ramp_start": _("Optional: a goal that starts easier and moves towards the target each period."),
+            "ramp_step": _("How much the ramped goal moves each period (up for at least, down for at most)."),
+            "reward_description": _("Optional incentive (a SPIF), earned when a closed period meets the goal."),
+            "reward_currency": _("ISO 4217 code, e.g. EUR; the organisation's when left empty."),
+        }
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rep"].queryset = goal_reps(user, keep=self.instance.rep_id).order_by("first_name", "last_name")
+        self.fields["team"].queryset = goal_teams(user)
+        self.fields["rep"].required = self.fields["team"].required = False
+        self.fields["starts_on"].initial = timezone.localdate
+
+    def clean(self):
+        data = super().clean()
+        rep, team = data.get("rep"), data.get("team")
+        if "rep" in data and "team" in data and (rep is None) == (team is None):
+            self.add_error("rep", _("Choose a rep or a team, not both."))
+            self.add_error("team", _("Choose a rep or a team, not both."))
+        if data.get("reward_amount") is not None and "reward_currency" in data and not data["reward_currency"]:
+            data["reward_currency"] = OrgSettings.load().currency
+        # The rules on the target, the ramp and the reward are the model's (MetricGoal.clean), for every path.
+        return data
+
+
+class RewardFilterForm(forms.Form):
+    """Which earned rewards the admin list shows: periods that ended in a range (the last 90 days
+    by default, at most a year, so the figures of every period stay one read), a team, a rep."""
+
+    DEFAULT_DAYS = 90
+    MAX_DAYS = 366
+
+    first_day = forms.DateField(
+        label=_("Periods ended from"), required=False, widget=DateInput, validators=[validate_in_window]
+    )
+    last_day = forms.DateField(label=_("to"), required=False, widget=DateInput, validators=[validate_in_window])
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"), required=False)
+    rep = forms.ModelChoiceField(label=_("Rep"), queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["rep"].queryset = User.objects.filter(role="rep").order_by("first_name", "last_name")
+
+    def clean(self):
+        data = super().clean()
+        last = data.get("last_day") or self.today
+        first = data.get("first_day") or last - timedelta(days=self.DEFAULT_DAYS - 1)
+        if "first_day" in data and "last_day" in data:
+            if first > last:
+                self.add_error("last_day", _("The range ends before it starts."))
+            elif (last - first).days >= self.MAX_DAYS:
+                self.add_error("last_day", _("Choose a range of at most a year."))
+        data["range"] = (first, last)
+        return data
+
+    def selection(self) -> dict:
+        """The chosen range (call after ``is_valid``), team and rep."""
+        first, last = self.cleaned_data["range"]
+        return {
+            "first_day": first,
+            "last_day": last,
+            "team": self.cleaned_data.get("team"),
+            "rep": self.cleaned_data.get("rep"),
+        }
 
 
 class PlannerForm(forms.Form):

@@ -3,10 +3,12 @@
 Definitions follow METRICS.md ("Quotas and goals").
 """
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -14,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
+from pipeline.models import Segment
 from salestracker.dates import validate_in_window
 
 from .periods import Period
@@ -245,6 +248,157 @@ class ActivityGoal(models.Model):
         if self.ramp_start is None:
             return self.target
         return min(self.target, self.ramp_start + self.ramp_step * period.steps_since(first))
+
+
+class OutcomeMetric(models.TextChoices):
+    """A figure the dashboards compute that a goal may target (docs/metrics.md "Goals on any metric")."""
+
+    WON_REVENUE = "won_revenue", _("Won revenue")
+    WON_DEALS = "won_deals", _("Won deals")
+    WIN_RATE = "win_rate", _("Win rate")
+    AVERAGE_DEAL = "average_deal", _("Average deal size")
+    CYCLE_LENGTH = "cycle_length", _("Sales cycle length")
+    CONNECT_RATE = "connect_rate", _("Connect rate")
+    REPLY_RATE = "reply_rate", _("Reply rate")
+    MEETINGS_HELD = "meetings_held", _("Meetings held")
+    POSITIVE_RATE = "positive_rate", _("Positive-meeting rate")
+    SELLING_SHARE = "selling_share", _("Selling-time share")
+    COVERAGE = "coverage", _("Account coverage")
+
+
+class Direction(models.TextChoices):
+    AT_LEAST = "at_least", _("at least")
+    AT_MOST = "at_most", _("at most")
+
+
+class GoalPeriod(models.TextChoices):
+    WEEK = "week", _("per week")
+    MONTH = "month", _("per month")
+    QUARTER = "quarter", _("per quarter")
+
+
+# Which of a rep's assigned accounts a coverage goal counts: the scopes ``portfolio.selectors.coverage`` takes.
+COVERAGE_SCOPES = [("all", _("All assigned accounts")), ("customers", _("Customers only")), *Segment.choices]
+
+
+class MetricGoal(models.Model):
+    """A target on a dashboard figure (won revenue, win rate, cycle length, coverage …) per week,
+    month or fiscal quarter for a rep or a team, "at least" or "at most" the target, with an optional
+    reward (a SPIF) earned when a closed period met it.
+
+    A sibling of ``ActivityGoal`` rather than more columns on it: its target is a decimal in the
+    metric's unit, it has a direction and a reward, and its progress comes from the dashboards'
+    figures, not from activity counts; every reader of activity goals (the team table's goal
+    columns, the planner, the goal history) would otherwise branch on the metric.
+    """
+
+    rep = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="metric_goals", verbose_name=_("rep")
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="metric_goals", verbose_name=_("team")
+    )
+    metric = models.CharField(_("metric"), max_length=16, choices=OutcomeMetric.choices)
+    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices, default=Direction.AT_LEAST)
+    period_kind = models.CharField(_("period"), max_length=8, choices=GoalPeriod.choices, default=GoalPeriod.MONTH)
+    # In the metric's unit: money in the organisation's currency, days, a count, or a percentage (35 = 35%).
+    target = models.DecimalField(_("target"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    ramp_start = models.DecimalField(_("ramp: start at"), max_digits=14, decimal_places=2, null=True, blank=True)
+    ramp_step = models.DecimalField(_("ramp: change by"), max_digits=14, decimal_places=2, null=True, blank=True)
+    starts_on = models.DateField(_("starts on"), default=timezone.localdate, validators=[validate_in_window])
+    priority = models.PositiveSmallIntegerField(_("priority"), default=1, help_text=_("1 matters most."))
+    is_collective = models.BooleanField(
+        _("collective"), default=False, help_text=_("A team goal met only when every member meets it.")
+    )
+    coverage_scope = models.CharField(_("accounts counted"), max_length=16, choices=COVERAGE_SCOPES, default="all")
+    reward_description = models.CharField(_("reward"), max_length=200, blank=True)
+    reward_amount = models.DecimalField(
+        _("reward amount"), max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    reward_currency = models.CharField(_("reward currency"), max_length=3, blank=True)
+
+    class Meta:
+        ordering = ["priority", "pk"]
+        verbose_name = _("metric goal")
+        verbose_name_plural = _("metric goals")
+        constraints = [
+            models.CheckConstraint(condition=FOR_A_REP_OR_A_TEAM, name="metric_goal_for_a_rep_or_a_team"),
+            models.CheckConstraint(
+                condition=(Q(ramp_start__isnull=True) & Q(ramp_step__isnull=True))
+                | (Q(ramp_start__isnull=False) & Q(ramp_step__isnull=False) & Q(ramp_step__gt=0)),
+                name="metric_goal_ramp_complete",
+            ),
+            # An amount is always of a currency and for a described reward.
+            models.CheckConstraint(
+                condition=Q(reward_amount__isnull=True) | (~Q(reward_currency="") & ~Q(reward_description="")),
+                name="metric_goal_reward_amount_has_currency",
+            ),
+        ]
+
+    def __str__(self):
+        target = format(Decimal(self.target).normalize(), "f")  # 4000, 37.5: as entered, never "4000.00"
+        return f"{self.get_metric_display()} {self.get_direction_display()} {target} {self.get_period_kind_display()}"
+
+    def clean(self):
+        """The rules every path obeys (the form, the Django admin): a target in the metric's unit, a
+        ramp that moves towards it, an amount only for a described reward and with a currency."""
+        from .goal_metrics import METRIC_SPECS, Unit  # it reads this module's choices
+
+        errors = {}
+        spec = METRIC_SPECS.get(self.metric)
+        for name in ("target", "ramp_start"):
+            value = getattr(self, name)
+            if spec is None or value is None:
+                continue
+            if spec.unit == Unit.PERCENT and value > 100:
+                errors[name] = _("A percentage is at most 100.")
+            elif spec.unit == Unit.COUNT and value != value.to_integral_value():
+                errors[name] = _("Enter a whole number.")
+        if self.target == 0 and self.direction == Direction.AT_LEAST:
+            errors.setdefault("target", _("A goal of at least 0 is always met: enter a target above 0."))
+        if self.metric != OutcomeMetric.COVERAGE and self.coverage_scope != "all":
+            errors["coverage_scope"] = _("Only a coverage goal counts a part of the accounts.")
+        if self.is_collective and self.rep_id is not None:
+            errors["is_collective"] = _("Only a team goal can be collective.")
+        start, step = self.ramp_start, self.ramp_step
+        if (start is None) != (step is None):
+            errors["ramp_step" if step is None else "ramp_start"] = _("A ramp needs a start and a step.")
+        elif step is not None and step <= 0:
+            errors["ramp_step"] = _("The ramp must move by more than 0 each period.")
+        elif start is not None and self.target is not None and "ramp_start" not in errors:
+            if self.direction == Direction.AT_MOST and start <= self.target:
+                errors["ramp_start"] = _("An at-most ramp starts above the target.")
+            elif self.direction == Direction.AT_LEAST and start >= self.target:
+                errors["ramp_start"] = _("An at-least ramp starts below the target.")
+        if self.reward_amount is not None and not self.reward_description:
+            errors["reward_description"] = _("Describe the reward the amount is for.")
+        if self.reward_amount is None and self.reward_currency:
+            errors["reward_amount"] = _("Enter the amount the currency is for, or leave the currency empty.")
+        if self.reward_currency and not re.fullmatch(r"[A-Z]{3}", self.reward_currency):
+            errors["reward_currency"] = _("Enter a three-letter ISO 4217 code in capitals, e.g. EUR.")
+        elif self.reward_amount is not None and not self.reward_currency:
+            errors["reward_currency"] = _("Enter the reward's currency, e.g. EUR.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def has_reward(self) -> bool:
+        return bool(self.reward_description)
+
+    def target_for(self, period: Period) -> Decimal | None:
+        """The target in ``period`` after the ramp; None before the goal starts. A ramp moves from
+        ``ramp_start`` towards the target by ``ramp_step`` each period: up for "at least", down for
+        "at most" (a cycle length of 60 → 55 → 50 → 45 days)."""
+        first = Period.containing(self.starts_on, period.kind, period.fiscal_start)
+        if period < first:
+            return None
+        target = Decimal(self.target)
+        if self.ramp_start is None:
+            return target
+        moved = Decimal(self.ramp_step) * period.steps_since(first)
+        if self.direction == Direction.AT_MOST:
+            return max(target, Decimal(self.ramp_start) - moved)
+        return min(target, Decimal(self.ramp_start) + moved)
 
 
 class ZoneChangeStatus(models.TextChoices):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 
-from .models import ActivityGoal, OrgSettings, Quota, QuotaChange, ZoneChange, ZoneChangeStatus
+from .models import ActivityGoal, MetricGoal, OrgSettings, Quota, QuotaChange, ZoneChange, ZoneChangeStatus
 from .organisation import forget_org_time_zone
 from .periods import Period
 from .signals import zone_change_requested
@@ -241,6 +241,20 @@ def goal_save(*, goal: ActivityGoal) -> ActivityGoal:
 @transaction.atomic
 def goal_delete(*, goal: ActivityGoal, by) -> None:
     """Delete an activity goal; the delete expires the dashboards' figures (``dashboards/receivers.py``)."""
+    goal.delete()
+
+
+@transaction.atomic
+def metric_goal_save(*, goal: MetricGoal) -> MetricGoal:
+    """Add or change a metric goal (its reward with it)."""
+    goal.full_clean(exclude=["rep", "team"])
+    goal.save()
+    return goal
+
+
+@transaction.atomic
+def metric_goal_delete(*, goal: MetricGoal, by) -> None:
+    """Delete a metric goal. Its earned rewards go with it: they are computed from the goal, never stored."""
     goal.delete()
 
 

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,11 +22,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Team
 from accounts.permissions import admin_required, manager_required
+from dashboards.selectors.rep import earned_rewards, metric_goal_period, metric_progress
+from salestracker.csvio import csv_response, decimal_text
 from salestracker.forms import add_service_errors
 
 from . import history, services
-from .forms_plan import GoalForm, PlannerForm
-from .models import ActivityGoal, OrgSettings
+from .forms_plan import GoalForm, MetricGoalForm, PlannerForm, RewardFilterForm
+from .models import ActivityGoal, MetricGoal, OrgSettings
 from .planner import Plan, plan_build
 
 # --- access -------------------------------------------------------------------------
@@ -48,12 +51,13 @@ def _goals_visible_to(user) -> Q:
     return (Q(rep=user) | Q(team_id=user.team_id)) if user.team_id else Q(rep=user)
 
 
-def _goal_for(request, goal_id: int, *, to_change: bool = False) -> ActivityGoal:
-    """The goal if the user may see it (404 otherwise); with ``to_change``, 403 unless they may also change it."""
+def _goal_for(request, goal_id: int, *, to_change: bool = False, model=ActivityGoal):
+    """The goal (an activity or a metric goal) if the user may see it (404 otherwise); with
+    ``to_change``, 403 unless they may also change it."""
     goal = get_object_or_404(
-        ActivityGoal.objects.filter(_goals_visible_to(request.user)).select_related("rep", "team"), pk=goal_id
+        model.objects.filter(_goals_visible_to(request.user)).select_related("rep", "team"), pk=goal_id
     )
-    if to_change and not ActivityGoal.objects.filter(_goals_editable_by(request.user), pk=goal.pk).exists():
+    if to_change and not model.objects.filter(_goals_editable_by(request.user), pk=goal.pk).exists():
         raise PermissionDenied
     return goal
 
@@ -69,11 +73,28 @@ def goal_list(request):
         ActivityGoal.objects.filter(_goals_visible_to(user)).select_related("rep", "team").order_by("priority", "pk")
     )
     editable = set(ActivityGoal.objects.filter(_goals_editable_by(user)).values_list("pk", flat=True))
-    rows = history.goal_rows(goals=goals, today=timezone.localdate())
+    today = timezone.localdate()
+    rows = history.goal_rows(goals=goals, today=today)
+    metric_goals = list(
+        MetricGoal.objects.filter(_goals_visible_to(user)).select_related("rep", "team").order_by("priority", "pk")
+    )
+    metric_rows, metric_editable = [], set()
+    if metric_goals:
+        fiscal_start = OrgSettings.load().fiscal_year_start_month
+        pairs = [(goal, metric_goal_period(goal, today, fiscal_start)) for goal in metric_goals]
+        progress = metric_progress(pairs=pairs, today=today)
+        metric_rows = [progress[(goal.pk, period)] for goal, period in pairs]
+        metric_editable = set(MetricGoal.objects.filter(_goals_editable_by(user)).values_list("pk", flat=True))
     return render(
         request,
         "quotas/plan/goal_list.html",
-        {"rows": rows, "editable": editable, "may_create": user.is_admin or user.is_manager},
+        {
+            "rows": rows,
+            "editable": editable,
+            "metric_rows": metric_rows,
+            "metric_editable": metric_editable,
+            "may_create": user.is_admin or user.is_manager,
+        },
     )
 
 
@@ -119,6 +140,121 @@ def goal_delete(request, goal_id):
         messages.success(request, _("Deleted the goal: %(goal)s.") % {"goal": goal})
         return redirect("quotas:goal_list")
     return render(request, "quotas/plan/goal_confirm_delete.html", {"goal": goal})
+
+
+# --- goals on any metric, and their rewards ------------------------------------------------
+
+
+def _metric_goal_form_page(request, form: MetricGoalForm, goal: MetricGoal | None):
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.metric_goal_save(goal=form.save(commit=False))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved the goal: %(goal)s.") % {"goal": saved})
+            return redirect("quotas:goal_list")
+    title = _("Edit metric goal") if goal else _("New metric goal")
+    return render(
+        request,
+        "quotas/plan/metric_goal_form.html",
+        {"form": form, "goal": goal, "title": title},
+        status=422 if form.is_bound else 200,
+    )
+
+
+@manager_required
+@require_http_methods(["GET", "POST"])
+def metric_goal_create(request):
+    return _metric_goal_form_page(request, MetricGoalForm(request.POST or None, user=request.user), None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def metric_goal_edit(request, goal_id):
+    goal = _goal_for(request, goal_id, to_change=True, model=MetricGoal)
+    form = MetricGoalForm(request.POST or None, user=request.user, instance=goal)
+    return _metric_goal_form_page(request, form, goal)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def metric_goal_delete(request, goal_id):
+    """GET asks to confirm; only POST deletes."""
+    goal = _goal_for(request, goal_id, to_change=True, model=MetricGoal)
+    if request.method == "POST":
+        services.metric_goal_delete(goal=goal, by=request.user)
+        messages.success(request, _("Deleted the goal: %(goal)s.") % {"goal": goal})
+        return redirect("quotas:goal_list")
+    return render(request, "quotas/plan/goal_confirm_delete.html", {"goal": goal, "metric": True})
+
+
+def _earned_rewards(request) -> tuple[RewardFilterForm, list]:
+    """The rewards earned in the chosen range, for the team and rep chosen; the form's own errors
+    (shown next to its fields) leave the list empty."""
+    today = timezone.localdate()
+    filters = RewardFilterForm(request.GET, today=today)
+    if not filters.is_valid():
+        return filters, []
+    chosen = filters.selection()
+    goals = MetricGoal.objects.exclude(reward_description="").select_related("rep", "team")
+    if chosen["team"] is not None:
+        goals = goals.filter(Q(team=chosen["team"]) | Q(rep__team=chosen["team"]))
+    rewards = earned_rewards(
+        goals=list(goals.order_by("priority", "pk")),
+        first_day=chosen["first_day"],
+        last_day=chosen["last_day"],
+        today=today,
+        fiscal_start=OrgSettings.load().fiscal_year_start_month,
+    )
+    if chosen["rep"] is not None:
+        rewards = [reward for reward in rewards if reward.rep.pk == chosen["rep"].pk]
+    return filters, rewards
+
+
+@admin_required
+@require_GET
+def rewards(request):
+    """Rewards earned on metric goals in closed periods: period, rep, goal and amount."""
+    filters, earned = _earned_rewards(request)
+    return render(request, "quotas/plan/rewards.html", {"filters": filters, "rewards": earned})
+
+
+@admin_required
+@require_GET
+def rewards_export(request):
+    """The same list as ``rewards``, as CSV."""
+    filters, earned = _earned_rewards(request)
+    if filters.errors:
+        return HttpResponseBadRequest(" ".join(str(e) for errors in filters.errors.values() for e in errors))
+    return csv_response(
+        filename="rewards.csv",
+        header=[
+            _("Period"),
+            _("Period start"),
+            _("Period end"),
+            _("Rep"),
+            _("Team"),
+            _("Goal"),
+            _("Reward"),
+            _("Amount"),
+            _("Currency"),
+        ],
+        rows=(
+            [
+                str(reward.period),
+                reward.period.start,
+                reward.period.end,
+                str(reward.rep),
+                str(reward.goal.team or ""),
+                str(reward.goal),
+                reward.goal.reward_description,
+                "" if reward.amount is None else decimal_text(reward.amount),
+                reward.currency,
+            ]
+            for reward in earned
+        ),
+    )
 
 
 # --- the planner --------------------------------------------------------------------------

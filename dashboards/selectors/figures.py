@@ -15,7 +15,7 @@ No function here reads the database but ``sum_of``, an expression the selectors 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -31,8 +31,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from pipeline.models import Stage
+from quotas.goal_metrics import METRIC_SPECS, MetricSpec
 from quotas.history import GoalProgress, MemberPart
-from quotas.models import ActivityGoal, Measure, Quota
+from quotas.models import ActivityGoal, Direction, Measure, MetricGoal, Quota
 from quotas.periods import Period
 from quotas.planner import Funnel
 
@@ -463,3 +464,181 @@ class QuotaLine:
     @property
     def is_money(self) -> bool:
         return self.quota.measure == Measure.REVENUE
+
+
+# --- metric goals ----------------------------------------------------------------------
+
+
+@dataclass
+class GoalFigures(RepFigures):
+    """A rep's figures in one period of a metric goal (or a team's, summed: ``summed``): the sums of
+    ``RepFigures``, so every ratio is the dashboards' own, and for each coverage scope read the
+    accounts assigned and touched (``portfolio.selectors.coverage``); ``scope`` picks one."""
+
+    coverage: dict[str, tuple[int, int]] = field(default_factory=dict)
+    scope: str = "all"
+
+    @property
+    def assigned(self) -> int:
+        return self.coverage.get(self.scope, (0, 0))[0]
+
+    @property
+    def touched(self) -> int:
+        return self.coverage.get(self.scope, (0, 0))[1]
+
+    @property
+    def coverage_share(self) -> float | None:
+        """Assigned accounts with an activity in the period / assigned accounts, in percent."""
+        return percent(self.touched, self.assigned)
+
+    def scoped(self, scope: str) -> GoalFigures:
+        return replace(self, scope=scope)
+
+    @classmethod
+    def summed(cls, parts: list[GoalFigures]) -> GoalFigures:
+        """A team's figures: every count, amount and coverage pair of ``parts`` added up."""
+        total = cls(reps=len(parts))
+        for name in ADDITIVE_FIGURES:
+            setattr(total, name, sum((getattr(part, name) for part in parts), type(getattr(total, name))()))
+        for part in parts:
+            for scope, (assigned, touched) in part.coverage.items():
+                was = total.coverage.get(scope, (0, 0))
+                total.coverage[scope] = (was[0] + assigned, was[1] + touched)
+        return total
+
+
+def _meets(value, target, direction: str) -> bool:
+    return value <= target if direction == Direction.AT_MOST else value >= target
+
+
+@dataclass(frozen=True)
+class MemberMetric:
+    """A collective goal's member: their own figure against their part of the target."""
+
+    rep: User
+    value: Decimal | None
+    part: Decimal
+    too_few: bool
+    direction: str
+
+    @property
+    def met(self) -> bool:
+        return not self.too_few and self.value is not None and _meets(self.value, self.part, self.direction)
+
+
+@dataclass(frozen=True)
+class MetricGoalProgress:
+    """A metric goal in one period (docs/metrics.md "Goals on any metric"): the figure so far
+    against the target after ramp, in the metric's unit (percentages as 35 = 35%).
+
+    - **too few**: a ratio or an average whose denominator is below the metric's minimum shows
+      "too few … so far (n)", no value, no pace, and is not met.
+    - **pace**: a figure that accumulates (won revenue and deals, meetings held, coverage) against
+      the target x the elapsed share of the period; a ratio or an average as it stands against
+      the target. ``on_pace``: at or above that (at or below it for "at most").
+    - **met**: the figure meets the target (at least: >=, at most: <=); a collective goal only when
+      every member meets their part.
+    """
+
+    goal: MetricGoal
+    period: Period
+    target: Decimal | None
+    figures: GoalFigures
+    elapsed_share: Decimal
+    members: tuple[MemberMetric, ...] = ()
+
+    @property
+    def spec(self) -> MetricSpec:
+        return METRIC_SPECS[self.goal.metric]
+
+    @property
+    def base(self) -> int | None:
+        """The ratio's or average's denominator so far: closed deals, calls, logged minutes …"""
+        return None if self.spec.base is None else getattr(self.figures, self.spec.base)
+
+    @property
+    def too_few(self) -> bool:
+        return self.spec.base is not None and self.base < self.spec.minimum
+
+    @property
+    def value(self) -> Decimal | None:
+        """The figure so far, exact; None with too few events or before the goal starts."""
+        raw = getattr(self.figures, self.spec.figure)
+        if self.too_few or raw is None:
+            return None
+        return raw if isinstance(raw, Decimal) else Decimal(str(raw))
+
+    @property
+    def expected(self) -> Decimal | None:
+        """What "on pace" compares with: the target pro-rated by the elapsed days for a figure that
+        accumulates, else the target itself."""
+        if self.target is None:
+            return None
+        return self.target * self.elapsed_share if self.spec.accumulates else self.target
+
+    @property
+    def on_pace(self) -> bool | None:
+        if self.value is None or self.expected is None:
+            return None
+        return _meets(self.value, self.expected, self.goal.direction)
+
+    @property
+    def pace_percent(self) -> Decimal | None:
+        """An accumulating figure / its pro-rated target, in percent; None for a ratio or an average."""
+        if not self.spec.accumulates or self.value is None or not self.expected:
+            return None
+        return self.value / self.expected * 100
+
+    @property
+    def progress_percent(self) -> Decimal | None:
+        """Figure / target, in percent, for an "at least" goal; None for "at most" (less is better)."""
+        if self.goal.direction == Direction.AT_MOST or self.value is None or not self.target:
+            return None
+        return self.value / self.target * 100
+
+    @property
+    def members_met(self) -> int:
+        return sum(member.met for member in self.members)
+
+    @property
+    def met(self) -> bool:
+        if self.target is None:
+            return False
+        if self.goal.is_collective:
+            return bool(self.members) and all(member.met for member in self.members)
+        return self.value is not None and _meets(self.value, self.target, self.goal.direction)
+
+
+@dataclass(frozen=True)
+class MetricGoalLine:
+    """A metric goal on a rep's page: its current period's progress, and for a collective team goal
+    the rep's own figure and part."""
+
+    progress: MetricGoalProgress
+    own: MemberMetric | None = None
+
+    @property
+    def goal(self) -> MetricGoal:
+        return self.progress.goal
+
+    @property
+    def is_team(self) -> bool:
+        return self.goal.team_id is not None
+
+
+@dataclass(frozen=True)
+class EarnedReward:
+    """A reward earned by one rep: their goal (or their team's) met in a closed period."""
+
+    period: Period
+    rep: User
+    goal: MetricGoal
+    progress: MetricGoalProgress
+
+    @property
+    def amount(self) -> Decimal | None:
+        return self.goal.reward_amount
+
+    @property
+    def currency(self) -> str:
+        return self.goal.reward_currency

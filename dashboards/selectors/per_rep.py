@@ -79,6 +79,7 @@ from .figures import (
     MONEY,
     QUOTA_KINDS,
     ZERO,
+    GoalFigures,
     RepFigures,
     last_refreshed,
     sum_of,
@@ -91,6 +92,29 @@ GOAL_COUNTS = {
     "emails": ("count", (Kind.EMAIL,), "emails"),
     "meetings": ("count", tuple(MEETING_KINDS), "meetings"),
     "booked": ("booked", tuple(MEETING_KINDS), "meetings"),
+}
+
+
+# METRICS.md "Activity" and "Pipeline": each summed figure's column and condition, the same for a
+# range (``rep_rows``) and for each period of a metric goal (``goal_figures``).
+ACTIVITY_FIGURES = {
+    "calls": ("count", {"kind": Kind.CALL}),
+    "connected": ("connected", {"kind": Kind.CALL}),
+    "emails": ("count", {"kind": Kind.EMAIL}),
+    "replied": ("replied", {"kind": Kind.EMAIL}),
+    "meetings": ("count", {"kind__in": list(MEETING_KINDS)}),
+    "booked": ("booked", {"kind__in": list(MEETING_KINDS)}),
+    "held": ("held", {"kind__in": list(MEETING_KINDS)}),
+    "positive": ("positive", {"kind__in": list(MEETING_KINDS)}),
+    "selling_minutes": ("minutes", {"kind__in": list(SELLING_KINDS)}),
+    "minutes": ("minutes", {}),
+}
+CLOSED_FIGURES = {
+    "won_deals": ("deals", None, {"won": True}),
+    "won_amount": ("amount", MONEY, {"won": True}),
+    "won_units": ("units", None, {"won": True}),
+    "lost_deals": ("deals", None, {"won": False}),
+    "cycle_days": ("cycle_days", None, {"won": True}),
 }
 
 
@@ -113,7 +137,6 @@ def _window_condition(windows: dict[int, dict[str, date]], column: str) -> Q:
 def _activity_sums(*, rep_ids, start: date, end: date, windows: dict[int, dict[str, date]]) -> dict[int, dict]:
     """METRICS.md "Activity" per rep over ``start``..``end`` (inclusive), and each goal column's count over
     the rep's goal window (``windows``: rep -> column -> first day counted): one GROUP BY rep on ActivityDay."""
-    meetings = list(MEETING_KINDS)
     goal_counts = {
         f"{name}_goal_count": Sum(field, filter=Q(kind__in=kinds) & _window_condition(windows, column), default=0)
         for name, (field, kinds, column) in GOAL_COUNTS.items()
@@ -124,16 +147,7 @@ def _activity_sums(*, rep_ids, start: date, end: date, windows: dict[int, dict[s
         .annotate(
             # First: "booked" names an annotation below, and these sum the column.
             **goal_counts,
-            calls=sum_of("count", kind=Kind.CALL),
-            connected=sum_of("connected", kind=Kind.CALL),
-            emails=sum_of("count", kind=Kind.EMAIL),
-            replied=sum_of("replied", kind=Kind.EMAIL),
-            meetings=sum_of("count", kind__in=meetings),
-            booked=sum_of("booked", kind__in=meetings),
-            held=sum_of("held", kind__in=meetings),
-            positive=sum_of("positive", kind__in=meetings),
-            selling_minutes=sum_of("minutes", kind__in=list(SELLING_KINDS)),
-            minutes=sum_of("minutes"),
+            **{name: sum_of(column, **condition) for name, (column, condition) in ACTIVITY_FIGURES.items()},
             computed_at=Max("computed_at"),
         )
         .order_by()
@@ -147,11 +161,10 @@ def _closed_sums(*, rep_ids, start: date, end: date) -> dict[int, dict]:
         ClosedDay.objects.filter(rep_id__in=rep_ids, day__range=(start, end))
         .values("rep_id")
         .annotate(
-            won_deals=sum_of("deals", won=True),
-            won_amount=sum_of("amount", MONEY, won=True),
-            won_units=sum_of("units", won=True),
-            lost_deals=sum_of("deals", won=False),
-            cycle_days=sum_of("cycle_days", won=True),
+            **{
+                name: sum_of(column, output, **condition)
+                for name, (column, output, condition) in CLOSED_FIGURES.items()
+            },
             computed_at=Max("computed_at"),
         )
         .order_by()
@@ -559,3 +572,51 @@ def team_average(total: RepFigures) -> RepFigures:
         if value is not None:
             setattr(average, name, Decimal(value) / n)
     return average
+
+
+# --- metric goals ---------------------------------------------------------------------------
+
+
+def goal_figures(
+    *, rep_ids: Iterable[int], periods: Iterable[Period], coverage_scopes: Iterable[str] = ()
+) -> dict[tuple[int, Period], GoalFigures]:
+    """Each rep's figures in each period, for metric goals: the same sums as ``rep_rows``
+    (``ACTIVITY_FIGURES``, ``CLOSED_FIGURES``) taken per period, one GROUP BY rep on ``ActivityDay``
+    and one on ``ClosedDay`` for every period at once; with ``coverage_scopes``, the accounts
+    assigned and touched (``portfolio.selectors.coverage``, one call per period and scope).
+    A rep with no rows in a period gets zeros."""
+    rep_ids, periods = sorted(set(rep_ids)), sorted(set(periods))
+    found = {(rep_id, period): GoalFigures() for rep_id in rep_ids for period in periods}
+    if not rep_ids or not periods:
+        return found
+    days = (periods[0].start, max(p.end for p in periods))
+    for model, sums in (
+        (ActivityDay, {name: (column, None, condition) for name, (column, condition) in ACTIVITY_FIGURES.items()}),
+        (ClosedDay, CLOSED_FIGURES),
+    ):
+        rows = (
+            model.objects.filter(rep_id__in=rep_ids, day__range=days)
+            .values("rep_id")
+            .annotate(
+                **{
+                    f"{name}_{i}": sum_of(column, output, **condition, day__range=(period.start, period.end))
+                    for i, period in enumerate(periods)
+                    for name, (column, output, condition) in sums.items()
+                }
+            )
+            .order_by()
+        )
+        for row in rows:
+            for i, period in enumerate(periods):
+                figures = found[(row["rep_id"], period)]
+                for name in sums:
+                    setattr(figures, name, row[f"{name}_{i}"])
+    for scope in sorted(set(coverage_scopes)):
+        # Imported here: the portfolio app reads the dashboards' tables, not the other way round.
+        from portfolio.selectors import coverage
+
+        for period in periods:
+            for rep_id, covered in coverage(rep_ids=rep_ids, start=period.start, end=period.end, scope=scope).items():
+                figures = found[(rep_id, period)]
+                figures.coverage[scope] = (covered.assigned, covered.touched)
+    return found

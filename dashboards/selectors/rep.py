@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum
 
@@ -33,15 +33,25 @@ from accounts.models import User
 from activities.models import MEETING_KINDS, Activity, Kind
 from pipeline.models import Deal, StageKind
 from quotas import history
+from quotas.goal_metrics import METRIC_SPECS, Unit
 from quotas.history import GoalProgress, History, Rates
-from quotas.models import ActivityGoal, Measure, OrgSettings, Quota
+from quotas.models import ActivityGoal, Measure, MetricGoal, OrgSettings, OutcomeMetric, Quota
 from quotas.periods import Period
 from quotas.planner import reverse_funnel
 
 from .. import figure_cache
 from ..models import ActivityDay, ClosedDay
-from .figures import GoalLine, QuotaLine, last_refreshed
-from .per_rep import stale_condition, stale_thresholds
+from .figures import (
+    EarnedReward,
+    GoalFigures,
+    GoalLine,
+    MemberMetric,
+    MetricGoalLine,
+    MetricGoalProgress,
+    QuotaLine,
+    last_refreshed,
+)
+from .per_rep import goal_figures, stale_condition, stale_thresholds
 
 UPCOMING_MEETINGS = 8
 STALE_DEALS_SHOWN = 50
@@ -494,3 +504,163 @@ def my_week(*, rep: User, today: date, now: datetime) -> MyWeek:
         day=day,
         refreshed_at=last_refreshed(planner.computed_at, day.computed_at, *(q.computed_at for q in quotas)),
     )
+
+
+# --- metric goals and their rewards ------------------------------------------------------------
+
+
+def metric_goals_for(*, reps: list[User], team_ids: set[int] | None = None) -> list[MetricGoal]:
+    """The metric goals of ``reps`` and of their teams (and of ``team_ids``), in priority order: one query."""
+    teams = {rep.team_id for rep in reps if rep.team_id} | set(team_ids or ())
+    return list(
+        MetricGoal.objects.filter(Q(rep__in=reps) | Q(team_id__in=teams))
+        .select_related("rep", "team")
+        .order_by("priority", "pk")
+    )
+
+
+def _member_part(goal: MetricGoal, target: Decimal, members: int) -> Decimal:
+    """A collective goal's part for each member: a sum (revenue, deals, meetings held) shared evenly,
+    rounded up (to the cent, or to a whole deal or meeting) so the parts cover the target; a ratio, an
+    average or a coverage share is each member's own to reach in full."""
+    spec = METRIC_SPECS[goal.metric]
+    if not spec.accumulates or spec.unit == Unit.PERCENT or members <= 1:
+        return target
+    step = Decimal(1) if spec.unit == Unit.COUNT else Decimal("0.01")
+    return (target / members).quantize(step, ROUND_CEILING)
+
+
+def metric_progress(
+    *, pairs: list[tuple[MetricGoal, Period]], today: date, team_reps: dict[int, list[User]] | None = None
+) -> dict[tuple[int, Period], MetricGoalProgress]:
+    """Each (goal, period)'s progress, keyed by (goal id, period). A rep goal reads the rep's figures,
+    a team goal the sum of the team's active reps' (not the teams below, like activity goals); a
+    collective goal also each member's own against their part. Two queries for the figures of every
+    period at once, one for the teams' reps (unless given: ``team_reps``), and the coverage reads of
+    coverage goals."""
+    if not pairs:
+        return {}
+    if team_reps is None:
+        team_reps = history._team_reps({goal.team_id for goal, _period in pairs if goal.team_id})
+    rep_ids = {goal.rep_id for goal, _period in pairs if goal.rep_id}
+    rep_ids |= {member.pk for members in team_reps.values() for member in members}
+    scopes = {goal.coverage_scope for goal, _period in pairs if goal.metric == OutcomeMetric.COVERAGE}
+    figures = goal_figures(rep_ids=rep_ids, periods={period for _goal, period in pairs}, coverage_scopes=scopes)
+    found = {}
+    for goal, period in pairs:
+        target = goal.target_for(period)
+        members: tuple[MemberMetric, ...] = ()
+        if goal.rep_id:
+            own = figures[(goal.rep_id, period)].scoped(goal.coverage_scope)
+        else:
+            reps = team_reps.get(goal.team_id, [])
+            own = GoalFigures.summed([figures[(rep.pk, period)] for rep in reps]).scoped(goal.coverage_scope)
+            if goal.is_collective and target is not None:
+                part = _member_part(goal, target, len(reps))
+                members = tuple(
+                    _member(goal, rep, figures[(rep.pk, period)].scoped(goal.coverage_scope), part, period, today)
+                    for rep in reps
+                )
+        found[(goal.pk, period)] = MetricGoalProgress(goal, period, target, own, _elapsed(period, today), members)
+    return found
+
+
+def _member(goal, rep, figures: GoalFigures, part: Decimal, period: Period, today: date) -> MemberMetric:
+    alone = MetricGoalProgress(goal, period, part, figures, _elapsed(period, today))
+    return MemberMetric(rep, alone.value, part, alone.too_few, goal.direction)
+
+
+def metric_goal_period(goal: MetricGoal, today: date, fiscal_start: int) -> Period:
+    """The goal's current week, month or fiscal quarter."""
+    return Period.containing(today, goal.period_kind, fiscal_start)
+
+
+def metric_goal_lines(*, rep: User, goals: list[MetricGoal], today: date, fiscal_start: int) -> list[MetricGoalLine]:
+    """Each goal's progress in its current period, for ``rep``'s page (My week, one-on-one): for a
+    collective team goal, with the rep's own figure and part."""
+    pairs = [(goal, metric_goal_period(goal, today, fiscal_start)) for goal in goals]
+    progress = metric_progress(pairs=pairs, today=today)
+    lines = []
+    for goal, period in pairs:
+        found = progress[(goal.pk, period)]
+        own = next((member for member in found.members if member.rep.pk == rep.pk), None)
+        lines.append(MetricGoalLine(found, own))
+    return lines
+
+
+@dataclass(frozen=True)
+class RepMetricGoals:
+    """A rep's metric goals this period, and the rewards they earned lately."""
+
+    lines: list[MetricGoalLine]
+    earned: list[EarnedReward]
+
+
+def rep_metric_goals(*, rep: User, today: date, rewards_since: date) -> RepMetricGoals:
+    """The rep's metric goals (their own and their team's) with this period's progress, and the
+    rewards the rep earned in the periods that ended from ``rewards_since`` on. One query without
+    goals; with them, the organisation's fiscal start, the team's reps and the figures of every
+    period at once (two queries), plus any coverage reads."""
+    goals = metric_goals_for(reps=[rep])
+    if not goals:
+        return RepMetricGoals([], [])
+    fiscal_start = OrgSettings.load().fiscal_year_start_month
+    current = [(goal, metric_goal_period(goal, today, fiscal_start)) for goal in goals]
+    closed = [
+        (goal, period)
+        for goal in goals
+        if goal.has_reward
+        for period in _closed_periods(
+            goal, first_day=rewards_since, last_day=today, today=today, fiscal_start=fiscal_start
+        )
+    ]
+    team_reps = history._team_reps({goal.team_id for goal in goals if goal.team_id})
+    progress = metric_progress(pairs=current + closed, today=today, team_reps=team_reps)
+    lines = []
+    for goal, period in current:
+        found = progress[(goal.pk, period)]
+        lines.append(MetricGoalLine(found, next((m for m in found.members if m.rep.pk == rep.pk), None)))
+    earned = _earned(closed, progress, team_reps)
+    return RepMetricGoals(lines, [reward for reward in earned if reward.rep.pk == rep.pk])
+
+
+def _closed_periods(goal: MetricGoal, *, first_day: date, last_day: date, today: date, fiscal_start: int):
+    """The goal's periods that ended between ``first_day`` and ``last_day`` (both included), before
+    ``today``, from the one holding the goal's start date on."""
+    cursor = Period.containing(max(first_day, goal.starts_on), goal.period_kind, fiscal_start)
+    while cursor.start <= last_day:
+        if first_day <= cursor.end <= last_day and cursor.end < today:
+            yield cursor
+        cursor = cursor.next()
+
+
+def earned_rewards(
+    *, goals: list[MetricGoal], first_day: date, last_day: date, today: date, fiscal_start: int
+) -> list[EarnedReward]:
+    """The rewards earned in the goals' closed periods that ended between ``first_day`` and
+    ``last_day``: a rep goal met pays its rep; a team goal met pays each of the team's active reps,
+    and a collective one is met only when every member met their part. Newest period first, then
+    by rep and goal priority. A period still running earns nothing yet."""
+    pairs = [
+        (goal, period)
+        for goal in goals
+        if goal.has_reward
+        for period in _closed_periods(
+            goal, first_day=first_day, last_day=last_day, today=today, fiscal_start=fiscal_start
+        )
+    ]
+    team_reps = history._team_reps({goal.team_id for goal, _period in pairs if goal.team_id})
+    return _earned(pairs, metric_progress(pairs=pairs, today=today, team_reps=team_reps), team_reps)
+
+
+def _earned(pairs, progress, team_reps) -> list[EarnedReward]:
+    earned = []
+    for goal, period in pairs:
+        found = progress[(goal.pk, period)]
+        if found.met:
+            for rep in [goal.rep] if goal.rep_id else team_reps.get(goal.team_id, []):
+                earned.append(EarnedReward(period, rep, goal, found))
+    earned.sort(
+        key=lambda reward: (-reward.period.end.toordinal(), str(reward.rep), reward.goal.priority, reward.goal.pk)
+    )
+    return earned
