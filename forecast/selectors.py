@@ -18,16 +18,17 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.functions import Lag
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
+from activities.models import Activity
 from dashboards.models import ClosedDay
 from dashboards.selectors.figures import MONEY, ZERO, sum_of
 from dashboards.selectors.per_rep import prorated_quota, quotas_overlapping
@@ -400,11 +401,11 @@ class AtRisk:
         return found
 
 
-def _pushes(commit_deals: QuerySet) -> Counter:
+def _pushes(deal_ids: list[int]) -> Counter:
     """How often each deal's expected close date moved later than in its previous history row
     (both rows with a date): one query, the comparison in a window (LAG) in the database."""
     rows = (
-        DealChange.objects.filter(deal__in=commit_deals)
+        DealChange.objects.filter(deal_id__in=deal_ids)
         .annotate(
             previous=Window(
                 Lag("expected_close_date"), partition_by=[F("deal_id")], order_by=[F("changed_at"), F("pk")]
@@ -419,34 +420,49 @@ def _pushes(commit_deals: QuerySet) -> Counter:
 def deals_at_risk(*, reps: list[User], today: date, quiet_days: int) -> list[AtRisk]:
     """``reps``' open commit deals with a close date before ``today``, no activity for
     ``quiet_days`` days (the organisation's setting), or a close date pushed at least twice; the
-    soonest close date first. Two queries."""
-    commit = Deal.objects.filter(
-        owner_id__in=[rep.pk for rep in reps], stage__kind=StageKind.OPEN, forecast_category=ForecastCategory.COMMIT
-    )
-    pushes = _pushes(commit)
-    quiet_after = today - timedelta(days=quiet_days)
-    # A deal without activity is quiet once it is that old: created by the end of the quiet day.
-    created_by = timezone.make_aware(datetime.combine(quiet_after + timedelta(days=1), time()))
-    last_activity = Max("activities__day", filter=Q(activities__day__lte=today))
-    deals = (
-        commit.annotate(last_activity=last_activity)
-        .filter(
-            Q(expected_close_date__lt=today)
-            | Q(last_activity__lte=quiet_after)
-            | Q(last_activity__isnull=True, created_at__lt=created_by)
-            | Q(pk__in=[deal_id for deal_id, count in pushes.items() if count >= PUSHES_AT_RISK])
+    soonest close date first. Two queries: the commit deals with their last activity, then their
+    history; each deal's last activity and history are read through its own index entries (a
+    director's page has a thousand commit deals with their years of activity)."""
+    commit = (
+        Deal.objects.filter(
+            owner_id__in=[rep.pk for rep in reps],
+            stage__kind=StageKind.OPEN,
+            forecast_category=ForecastCategory.COMMIT,
+        )
+        .annotate(
+            # A meeting booked ahead is no activity yet: the latest dated up to today.
+            last_activity=Subquery(
+                Activity.objects.filter(deal=OuterRef("pk"), day__lte=today).order_by("-occurred_at").values("day")[:1]
+            )
         )
         .select_related("owner", "company", "stage")
-        .order_by(F("expected_close_date").asc(nulls_first=True), "pk")
     )
-    return [
-        AtRisk(
-            deal=deal,
-            overdue=deal.expected_close_date is not None and deal.expected_close_date < today,
-            quiet=(deal.last_activity or timezone.localdate(deal.created_at)) <= quiet_after,
-            quiet_since=deal.last_activity,
-            pushes=pushes.get(deal.pk, 0),
-            quiet_days=quiet_days,
+    commit = list(commit)
+    pushes = _pushes([deal.pk for deal in commit])
+    quiet_after = today - timedelta(days=quiet_days)
+    found = []
+    for deal in commit:
+        # A deal without activity is quiet once it is that old.
+        quiet = (deal.last_activity or timezone.localdate(deal.created_at)) <= quiet_after
+        overdue = deal.expected_close_date is not None and deal.expected_close_date < today
+        pushed = pushes.get(deal.pk, 0)
+        if overdue or quiet or pushed >= PUSHES_AT_RISK:
+            found.append(
+                AtRisk(
+                    deal=deal,
+                    overdue=overdue,
+                    quiet=quiet,
+                    quiet_since=deal.last_activity,
+                    pushes=pushed,
+                    quiet_days=quiet_days,
+                )
+            )
+    # The soonest close date first, undated ones before every date.
+    found.sort(
+        key=lambda risk: (
+            risk.deal.expected_close_date is not None,
+            risk.deal.expected_close_date or today,
+            risk.deal.pk,
         )
-        for deal in deals
-    ]
+    )
+    return found

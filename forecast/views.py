@@ -37,6 +37,10 @@ def _team_for(request, team_id) -> Team:
     return get_object_or_404(Team.objects.visible_to(request.user), pk=team_id)
 
 
+# A director's page may have hundreds of commit deals at risk: the soonest first, the rest on request.
+RISKS_SHOWN = 25
+
+
 @dataclass
 class ForecastView:
     """What the page shows: whose deals (``reps``), the teams to pick from and the picked one (None:
@@ -51,6 +55,11 @@ class ForecastView:
     at_risk: list[selectors.AtRisk]
     quiet_days: int
     today: date
+    all_risks: bool = False  # every deal at risk, not only the first RISKS_SHOWN
+
+    @property
+    def risks_shown(self) -> list[selectors.AtRisk]:
+        return self.at_risk if self.all_risks else self.at_risk[:RISKS_SHOWN]
 
     @property
     def period_calls(self) -> list[tuple[selectors.PeriodForecast, selectors.TeamCall | None]]:
@@ -94,6 +103,7 @@ def _forecast_view(request, *, team: Team | None = None) -> ForecastView:
         at_risk=selectors.deals_at_risk(reps=reps, today=today, quiet_days=org.quiet_days),
         quiet_days=org.quiet_days,
         today=today,
+        all_risks=request.GET.get("risks") == "all",
     )
 
 

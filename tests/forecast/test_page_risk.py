@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from activities import services as activity_services
 from forecast import selectors
+from forecast.views import RISKS_SHOWN
 from pipeline import services as pipeline_services
 from quotas.models import OrgSettings
 from tests.factories import make_deal, make_pipeline
@@ -114,3 +115,16 @@ def test_the_quiet_days_follow_the_organisation_setting(client_as, frozen, rep, 
     html = client_as(rep).get(page).content.decode()
     assert "Quiet 10 days" in html
     assert "no activity for 10 days" in html
+
+
+def test_the_page_shows_the_soonest_deals_at_risk_and_the_rest_on_request(client_as, frozen, rep, pipeline):
+    for number in range(RISKS_SHOWN + 2):
+        commit_deal(rep, pipeline, f"Late {number:02}", closes=date(2026, 10, 20) + timedelta(days=number))
+    page = reverse("forecast:page")
+    html = client_as(rep).get(page).content.decode()
+    assert html.count('data-testid="at-risk-deal"') == RISKS_SHOWN
+    assert f"Late {RISKS_SHOWN - 1:02}" in html and f"Late {RISKS_SHOWN:02}" not in html
+    assert f"The {RISKS_SHOWN} soonest of {RISKS_SHOWN + 2}." in html
+    every = client_as(rep).get(page, {"risks": "all"}).content.decode()
+    assert every.count('data-testid="at-risk-deal"') == RISKS_SHOWN + 2
+    assert 'data-testid="at-risk-more"' not in every
