@@ -27,22 +27,25 @@ ZONE = (
 )
 
 
-def _weekday_and_hour(moment: str, zone: str) -> tuple[str, str, list]:
-    """SQL for the ISO weekday (1 Monday) and the hour of ``moment`` in the zone named by ``zone``
-    (a per-row expression), and their parameters.
-
-    Computed from the zone's own rules at that moment (daylight saving included), not from a
-    stored offset: PostgreSQL converts with its tz database; SQLite, which has none, with the
-    Python function Django registers on it (zoneinfo), as the stored local days are. There it
-    is called once a row: the local hour's timestamp, read twice."""
+# The local hour is worked out from the zone's name at each refresh, neither stored per activity
+# (every writer would have to keep it) nor read from offsets per zone and day (a daylight-saving
+# day has two): docs/metrics.md "Best time to reach prospects".
+def _local_time(moment: str, zone: str) -> tuple[str, list]:
+    """SQL for ``moment`` as a local timestamp in the zone named by ``zone`` (a per-row
+    expression), by that zone's rules at that moment (daylight saving included), and its
+    parameters. PostgreSQL converts with its tz database; SQLite, which has none, with the Python
+    function Django registers on it (zoneinfo), as the stored local days are: there the local
+    hour, as text 'YYYY-MM-DD HH:00:00'."""
     if connection.vendor == "postgresql":
-        local = f"({moment} AT TIME ZONE {zone})"
-        return f"CAST(EXTRACT(ISODOW FROM {local}) AS INTEGER)", f"CAST(EXTRACT(HOUR FROM {local}) AS INTEGER)", []
-    return (
-        "((CAST(strftime('%%w', local) AS INTEGER) + 6) %% 7 + 1)",
-        "CAST(substr(local, 12, 2) AS INTEGER)",
-        [connection.timezone_name],
-    )
+        return f"({moment} AT TIME ZONE {zone})", []
+    return f"django_datetime_trunc('hour', {moment}, {zone}, %s)", [connection.timezone_name]
+
+
+def _weekday_and_hour(local: str) -> tuple[str, str]:
+    """SQL for the ISO weekday (1 Monday) and the hour of the local timestamp ``local``."""
+    if connection.vendor == "postgresql":
+        return f"CAST(EXTRACT(ISODOW FROM {local}) AS INTEGER)", f"CAST(EXTRACT(HOUR FROM {local}) AS INTEGER)"
+    return f"((CAST(strftime('%%w', {local}) AS INTEGER) + 6) %% 7 + 1)", f"CAST(substr({local}, 12, 2) AS INTEGER)"
 
 
 class ReachTable(DayTable):
@@ -54,24 +57,18 @@ class ReachTable(DayTable):
     def select(self, f):
         kinds = ", ".join(f"'{kind}'" for kind in sorted(REACHED))
         reached = " OR ".join(f"(r.kind = '{kind}' AND r.outcome = '{outcome}')" for kind, outcome in REACHED.items())
-        weekday, hour, params = _weekday_and_hour("a.occurred_at", ZONE)
-        source = f"""
-            FROM {ACT} a
-            LEFT JOIN {CONTACT} ct ON ct.id = a.contact_id
-            LEFT JOIN {COMPANY} co ON co.id = a.company_id
-            WHERE a.kind IN ({kinds}) AND {self._keys(f, "a.owner_id", "a.day")}"""
-        if connection.vendor == "postgresql":
-            rows = f"SELECT a.owner_id, a.kind, a.day, {weekday} AS weekday, {hour} AS hour, a.outcome {source}"
-        else:
-            # The zone's conversion, once a row: the local hour as 'YYYY-MM-DD HH:00:00'.
-            rows = f"""
-                SELECT owner_id, kind, day, {weekday} AS weekday, {hour} AS hour, outcome FROM (
-                    SELECT a.owner_id, a.kind, a.day, a.outcome,
-                        django_datetime_trunc('hour', a.occurred_at, {ZONE}, %s) AS local {source}
-                ) l"""
+        local, params = _local_time("a.occurred_at", ZONE)
+        weekday, hour = _weekday_and_hour("r.local")
+        # The zone's conversion once a row (SQLite calls Python for it), read twice above it.
         sql = f"""
-            SELECT r.owner_id AS rep_id, r.kind, r.day, r.weekday, r.hour, COUNT(*) AS attempts,
+            SELECT r.owner_id AS rep_id, r.kind, r.day, {weekday} AS weekday, {hour} AS hour, COUNT(*) AS attempts,
                 SUM(CASE WHEN {reached} THEN 1 ELSE 0 END) AS successes
-            FROM ({rows}) r
-            GROUP BY r.owner_id, r.kind, r.day, r.weekday, r.hour"""
+            FROM (
+                SELECT a.owner_id, a.kind, a.day, a.outcome, {local} AS local
+                FROM {ACT} a
+                LEFT JOIN {CONTACT} ct ON ct.id = a.contact_id
+                LEFT JOIN {COMPANY} co ON co.id = a.company_id
+                WHERE a.kind IN ({kinds}) AND {self._keys(f, "a.owner_id", "a.day")}
+            ) r
+            GROUP BY r.owner_id, r.kind, r.day, 4, 5"""
         return sql, params

@@ -1,5 +1,5 @@
 """Reads of the best-time pages (docs/metrics.md "Best time to reach prospects"): the heatmap of a
-set of reps over a range of days, and a rep's best slots. One query each, from the rollup."""
+set of reps over a range of days, with its best slots. One query, from the rollup."""
 
 from __future__ import annotations
 
@@ -12,11 +12,8 @@ from math import ceil
 from django.db.models import Sum
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 
-from activities.models import Kind
-
 from .models import ReachHour
 
-KINDS = (Kind.CALL, Kind.EMAIL)
 # A slot (weekday and hour) with fewer attempts than this is not rated: greyed on the heatmap,
 # never a best slot. Ten: one reached in ten more or less moves a rate by ten points, not fifty.
 MIN_ATTEMPTS = 10
