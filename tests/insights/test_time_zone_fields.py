@@ -34,7 +34,9 @@ def test_it_refuses_a_time_zone_that_does_not_exist(client_as, rep):
 
 def test_an_empty_time_zone_is_the_fallback(client_as, rep):
     contact = ContactFactory(owner=rep, first_name="Ada", time_zone="Europe/Berlin")
-    response = client_as(rep).post(reverse("pipeline:contact_edit", args=[contact.pk]), {"first_name": "Ada"})
+    response = client_as(rep).post(
+        reverse("pipeline:contact_edit", args=[contact.pk]), {"first_name": "Ada", "time_zone": ""}
+    )
     assert response.status_code == 302
     contact.refresh_from_db()
     assert contact.time_zone == ""
