@@ -77,7 +77,7 @@ def test_a_rep_whose_calls_dropped_is_flagged_on_the_team_dashboard(team, page: 
     flags = page.get_by_test_id("team-flags")
     expect(flags.get_by_test_id("flagged-rep")).to_have_count(1)
     expect(flags.get_by_test_id("flagged-rep")).to_contain_text("Fox Mulder")
-    expect(flags).to_contain_text("5 in the last two weeks against 10 usually (50%")
+    expect(flags).to_contain_text("5 in the last two weeks, 50% of the usual 10")
 
     flags.get_by_role("link", name="Fox Mulder").click()
     expect(page.get_by_test_id("rep-flags")).to_contain_text("Calls")

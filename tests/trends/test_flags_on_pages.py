@@ -28,7 +28,7 @@ def test_the_team_dashboard_lists_the_flagged_rep_with_what_changed(client_as, m
 
     assert html.count('data-testid="flagged-rep"') == 1
     assert f'data-rep="{rep.pk}"' in html
-    assert "<strong>Calls</strong>: 5 in the last two weeks against 10 usually (50% of" in html
+    assert "<strong>Calls</strong>: 5 in the last two weeks, 50% of the usual 10 (the two-week average" in html
     assert reverse("dashboards:one_on_one", args=[rep.pk]) in html
 
 
@@ -38,7 +38,7 @@ def test_the_one_on_one_page_says_what_dropped_at_the_top(client_as, manager, re
     html = client.get(reverse("dashboards:one_on_one", args=[rep.pk])).content.decode()
     assert 'data-testid="rep-flags"' in html
     assert html.index('data-testid="rep-flags"') < html.index('data-testid="period-picker"')
-    assert "5 in the last two weeks against 10 usually" in html
+    assert "5 in the last two weeks, 50% of the usual 10" in html
     # The teammate's 10 calls are their usual: no warning.
     assert (
         'data-testid="rep-flags"'
@@ -78,3 +78,30 @@ def test_the_flags_cost_four_queries_whatever_the_number_of_reps(
     with django_assert_num_queries(4):
         html = template.render(Context({"dashboard": dashboard}))
     assert html.count('data-testid="flagged-rep"') == 1
+
+
+def test_a_rep_in_ramp_is_flagged_against_the_plan(client_as, manager, teammate, frozen):
+    from quotas.models import ActivityGoal
+    from quotas.services import goal_save
+
+    # 10 calls the week of 9 November, 20 the next: the plan for 5-18 November is 10 + 20 x 3/7 = 18.57.
+    goal_save(
+        goal=ActivityGoal(
+            rep=teammate, metric="call", target=50, ramp_start=10, ramp_step=10, starts_on=date(2026, 11, 9)
+        )
+    )
+    logged(teammate, date(2026, 11, 16), "call", 11)
+    drained()
+
+    html = client_as(manager).get(TEAM).content.decode()
+
+    assert "in ramp" in html
+    # 11 / 18.57 = 59%.
+    assert "<strong>Calls</strong>: 11 in the last two weeks, 59% of the ramped plan of 18.6" in html
+
+
+def test_without_flags_the_dashboard_says_so_and_links_growth(client_as, manager, team, frozen):
+    html = client_as(manager).get(TEAM).content.decode()
+
+    assert 'data-testid="no-flags"' in html
+    assert f"{reverse('trends:growth')}?team={team.pk}" in html
