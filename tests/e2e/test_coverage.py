@@ -41,6 +41,8 @@ def test_a_manager_assigns_an_account_and_the_rep_covers_it(team, page: Page, br
     page.get_by_role("button", name="Assign").click()
     expect(page.get_by_text("1 account assigned to Quinn Hughes.")).to_be_visible()
     assert AccountAssignment.objects.get(company=acme).rep == team["quinn"]
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
 
     # Quinn, on a phone, finds Acme among the neglected accounts of My week: never touched.
     rep_page = browser.new_context().new_page()
