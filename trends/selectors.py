@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -163,7 +163,6 @@ def revenue_retention(*, rep_ids: list[int], end: date) -> Retention:
     company of each year, summed again by how the company's revenue changed."""
     start = _twelve_months_before(end + timedelta(days=1))
     previous_start = _twelve_months_before(start)
-    money = DecimalField(max_digits=20, decimal_places=2)
     companies = (
         CompanyDay.objects.filter(rep_id__in=rep_ids, day__range=(previous_start, end))
         .values("company_id")
@@ -172,24 +171,25 @@ def revenue_retention(*, rep_ids: list[int], end: date) -> Retention:
     )
     customer = Q(before__gt=0)
     sums = companies.aggregate(
-        starting=Sum("before", default=ZERO, output_field=money),
-        new=Sum("now", filter=Q(before=0), default=ZERO, output_field=money),
+        starting=Sum("before", default=ZERO, output_field=MONEY),
+        new=Sum("now", filter=Q(before=0), default=ZERO, output_field=MONEY),
         expansion=Sum(
-            F("now") - F("before"), filter=customer & Q(now__gt=F("before")), default=ZERO, output_field=money
+            F("now") - F("before"), filter=customer & Q(now__gt=F("before")), default=ZERO, output_field=MONEY
         ),
         contraction=Sum(
             F("before") - F("now"),
             filter=customer & Q(now__gt=0, now__lt=F("before")),
             default=ZERO,
-            output_field=money,
+            output_field=MONEY,
         ),
-        churned=Sum("before", filter=customer & Q(now=0), default=ZERO, output_field=money),
+        churned=Sum("before", filter=customer & Q(now=0), default=ZERO, output_field=MONEY),
         customers=Sum(1, filter=customer, default=0),
         churned_customers=Sum(1, filter=customer & Q(now=0), default=0),
     )
     cents = Decimal("0.01")
     amounts = {
-        key: Decimal(sums[key]).quantize(cents) for key in ("starting", "new", "expansion", "contraction", "churned")
+        key: Decimal(str(sums[key])).quantize(cents)
+        for key in ("starting", "new", "expansion", "contraction", "churned")
     }
     return Retention(
         start=start,
