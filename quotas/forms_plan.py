@@ -125,6 +125,8 @@ class MetricGoalForm(forms.ModelForm):
         self.fields["team"].queryset = goal_teams(user)
         self.fields["rep"].required = self.fields["team"].required = False
         self.fields["starts_on"].initial = timezone.localdate
+        # The model's callable default would add a hidden "initial-" copy, which nothing here reads.
+        self.fields["starts_on"].show_hidden_initial = False
 
     def clean(self):
         data = super().clean()
