@@ -1,5 +1,6 @@
 """The raw rows the reference reads, as plain values: an ``Org`` is everything the figures need
-(settings, people, pipelines, deals with their stage history, activities, quotas and goals).
+(settings, people, pipelines, deals with their stage and forecast history, activities, quotas and
+goals).
 ``load_org`` reads it from the domain tables only (never a dashboard table, never a stored
 local day: those are derived here from the timestamps)."""
 
@@ -35,6 +36,22 @@ class Change:
     deal_id: int
     to_stage_id: int
     at: datetime
+
+
+@dataclass(frozen=True)
+class DealChange:
+    """A deal's forecast fields as one write left them (``pipeline.models.DealChange``, less its
+    stored ``day``: the reference works the local day out from ``at``)."""
+
+    id: int
+    deal_id: int
+    at: datetime
+    owner_id: int
+    stage_id: int
+    amount: Decimal
+    close: date | None  # expected close date
+    category: str
+    probability: int
 
 
 @dataclass(frozen=True)
@@ -103,6 +120,7 @@ class Org:
     stages: dict[int, Stage] = field(default_factory=dict)
     deals: dict[int, Deal] = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)
+    deal_changes: list[DealChange] = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
     quotas: list[Quota] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
@@ -113,6 +131,7 @@ def load_org(*, now: datetime) -> Org:
     from accounts.models import Team, User
     from activities.models import Activity as ActivityRow
     from pipeline.models import Deal as DealRow
+    from pipeline.models import DealChange as DealChangeRow
     from pipeline.models import Stage as StageRow
     from pipeline.models import StageChange
     from quotas.models import ActivityGoal, OrgSettings
@@ -169,6 +188,20 @@ def load_org(*, now: datetime) -> Org:
         )
     org.changes = [
         Change(*row) for row in StageChange.objects.values_list("pk", "deal_id", "to_stage_id", "changed_at")
+    ]
+    org.deal_changes = [
+        DealChange(*row)
+        for row in DealChangeRow.objects.values_list(
+            "pk",
+            "deal_id",
+            "changed_at",
+            "owner_id",
+            "stage_id",
+            "amount",
+            "expected_close_date",
+            "forecast_category",
+            "probability",
+        )
     ]
     org.activities = [
         Activity(*row)
