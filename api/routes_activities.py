@@ -114,7 +114,11 @@ def _log(request, payload: ActivityIn) -> tuple[int, dict]:
         "with another body is refused (409)."
     ),
 )
-def activity_log(request, payload: ActivityIn, idempotency_key: Annotated[str | None, Header(max_length=255)] = None):
+def activity_log(
+    request,
+    payload: ActivityIn,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
+):
     if not idempotency_key:
         return Status(*_log(request, payload))
     fingerprint = api_services.request_fingerprint(request.method, request.path, request.body)
