@@ -11,7 +11,7 @@ from activities import services as activity_services
 from dashboards import rollups
 from quotas.models import MetricGoal
 from tests.e2e.helpers import sign_in
-from tests.factories import CompanyFactory, RepFactory, TeamFactory
+from tests.factories import AdminFactory, CompanyFactory, RepFactory, TeamFactory
 
 NO_SIDEWAYS_SCROLL = "document.scrollingElement.scrollWidth <= window.innerWidth"
 
@@ -66,5 +66,19 @@ def test_a_manager_sets_a_coverage_goal_with_a_reward_and_the_rep_sees_it_on_my_
     rep_page.reload()
     expect(rep_page.get_by_test_id("metric-goal-reward")).to_have_text("Team lunch · 250 EUR")
     assert rep_page.evaluate(NO_SIDEWAYS_SCROLL)
-    assert errors == []
     rep_page.context.close()
+
+    # The manager's goal list and the admin's rewards page fit a phone too.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(url + reverse("quotas:goal_list"))
+    expect(page.get_by_test_id("metric-goal-table")).to_contain_text("Team lunch · 250 EUR")
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    admin_page = browser.new_context().new_page()
+    AdminFactory(username="boss")
+    sign_in(admin_page, url, "boss", width=1280)
+    admin_page.set_viewport_size({"width": 390, "height": 844})
+    admin_page.goto(url + reverse("quotas:rewards"))
+    expect(admin_page.get_by_role("heading", name="Rewards earned")).to_be_visible()
+    assert admin_page.evaluate(NO_SIDEWAYS_SCROLL)
+    admin_page.context.close()
+    assert errors == []
