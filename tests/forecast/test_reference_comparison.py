@@ -6,8 +6,9 @@ drained, for random reps, ranges and closed periods.
 Deals are created, moved, won, lost and reopened, handed between reps, their close dates pushed,
 pulled, set and cleared, their amounts and categories changed, at random moments over several
 months, in UTC, Auckland and Los Angeles; now and then a change is dated back before the deal's
-last one, or two are made at the same moment. Every difference is named by the figure, the reps
-and the range.
+last one, or two are made at the same moment, and now and then the organisation moves to another
+zone afterwards (its job recomputes the stored days). Every difference is named by the figure,
+the reps and the range.
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User
-from dashboards import rollups
+from dashboards import rollups, zone_change
 from dashboards.models import ForecastWeek
 from forecast.accuracy import period_accuracy
 from forecast.waterfall import BUCKETS, waterfall
 from pipeline import services as pipeline_services
 from pipeline.models import DealType, ForecastCategory
-from quotas.models import OrgSettings
+from quotas import services as quota_services
+from quotas.models import OrgSettings, ZoneChange, ZoneChangeStatus
 from quotas.organisation import CACHE_KEY, CURRENCY_CACHE_KEY
 from quotas.periods import Period
 from tests.dashboards.rollups.helpers import deal_for, win
@@ -365,6 +367,7 @@ class Scenario:
     now: datetime
     zone: str
     fiscal_start: int
+    moved_to: str | None = None  # the organisation's zone changed to this one after the history was written
 
 
 SCENARIOS = st.builds(
@@ -373,7 +376,22 @@ SCENARIOS = st.builds(
     now=MOMENTS,
     zone=st.sampled_from(ZONES),
     fiscal_start=st.sampled_from((1, 4)),
+    moved_to=st.sampled_from((None, None, *ZONES)),
 )
+
+
+def _change_zone(world: World, zone: str) -> None:
+    """An admin picks another zone; its job recomputes every stored local day and rebuilds the
+    tables (run here at once: the test's transaction never commits to start it)."""
+    org = OrgSettings.objects.get(pk=1)
+    org.time_zone = zone
+    quota_services.org_settings_save(org_settings=org, by=world.admin)
+    change = ZoneChange.objects.latest("pk")
+    zone_change.zone_change_run(zone_change_id=change.pk)
+    change.refresh_from_db()
+    assert change.status == ZoneChangeStatus.DONE, change.error
+    cache.set(CACHE_KEY, zone)
+    world.zone = zone
 
 
 def run_scenario(scenario: Scenario) -> Differences:
@@ -389,6 +407,9 @@ def run_scenario(scenario: Scenario) -> Differences:
             world = World(random.Random(scenario.seed), scenario.now, scenario.zone, scenario.fiscal_start)
             world.build()
             rollups.drain()
+            if scenario.moved_to and scenario.moved_to != scenario.zone:
+                stack.enter_context(timezone.override(ZoneInfo(scenario.moved_to)))
+                _change_zone(world, scenario.moved_to)
             return compare_everything(world, random.Random(scenario.seed + 1))
         finally:
             transaction.set_rollback(True)
@@ -419,12 +440,21 @@ def _differences(scenario: Scenario) -> Differences:
 # fiscal year), Los Angeles a day behind in the morning.
 AUCKLAND = Scenario(seed=21, now=datetime(2026, 11, 18, 23, 30, tzinfo=UTC), zone="Pacific/Auckland", fiscal_start=4)
 LOS_ANGELES = Scenario(seed=22, now=datetime(2027, 2, 1, 5, 0, tzinfo=UTC), zone="America/Los_Angeles", fiscal_start=1)
+# A history written in Los Angeles, read after the organisation moved to Auckland: every day moves.
+MOVED = Scenario(
+    seed=23,
+    now=datetime(2026, 10, 2, 6, 0, tzinfo=UTC),
+    zone="America/Los_Angeles",
+    fiscal_start=1,
+    moved_to="Pacific/Auckland",
+)
 
 
 def _group_test(group: str):
     @COMPARISON_SETTINGS
     @example(scenario=AUCKLAND)
     @example(scenario=LOS_ANGELES)
+    @example(scenario=MOVED)
     @given(scenario=SCENARIOS)
     def test(db, scenario):
         found = _differences(scenario).found[group]
