@@ -12,7 +12,13 @@ import pytest
 
 from activities import services as activity_services
 from dashboards import rollups
-from dashboards.selectors.rep import earned_rewards, metric_goal_lines, metric_goals_for, metric_progress
+from dashboards.selectors.rep import (
+    earned_rewards,
+    metric_goal_lines,
+    metric_goals_for,
+    metric_progress,
+    rep_metric_goals,
+)
 from quotas.models import MetricGoal, OrgSettings
 from quotas.periods import Period
 from tests.factories import CompanyFactory, LostReasonFactory, make_deal, make_pipeline
@@ -339,3 +345,23 @@ def test_a_coverage_goal_without_assigned_accounts_says_so(frozen, rep):
     OrgSettings.load()
     progress = progress_now(goal(rep=rep, metric="coverage", target=80, coverage_scope="customers"))
     assert (progress.too_few, progress.base) == (True, 0)
+
+
+@pytest.mark.parametrize("goals_per_kind", [1, 3])
+def test_a_reps_page_reads_their_goals_and_rewards_in_fixed_queries(
+    rep, team, november, django_assert_num_queries, goals_per_kind
+):
+    for n in range(1, goals_per_kind + 1):
+        goal(rep=rep, metric="win_rate", target=10 * n, reward_description="Lunch")
+        goal(team=team, metric="won_revenue", target=1000 * n, period_kind="week", reward_description="Trip")
+    # The goals, the fiscal start, the team's reps, then this period's and the closed periods'
+    # figures together: one GROUP BY on ActivityDay and one on ClosedDay.
+    with django_assert_num_queries(5):
+        found = rep_metric_goals(rep=rep, today=TODAY, rewards_since=TODAY - timedelta(days=89))
+    assert len(found.lines) == 2 * goals_per_kind
+
+
+def test_a_reps_page_without_metric_goals_costs_one_query(frozen, rep, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        found = rep_metric_goals(rep=rep, today=TODAY, rewards_since=TODAY - timedelta(days=89))
+    assert (found.lines, found.earned) == ([], [])
