@@ -74,9 +74,7 @@ def test_it_answers_each_role(client, api_as, objects, rep, outsider, manager, a
         response = client.get(url, data or {}, headers=headers)
     else:
         response = getattr(client, method)(url, data or {}, content_type="application/json", headers=headers)
-    assert response.status_code == expected[role_index], (
-        f"{role} {method.upper()} {url}: {response.content[:200]!r}"
-    )
+    assert response.status_code == expected[role_index], f"{role} {method.upper()} {url}: {response.content[:200]!r}"
 
 
 @pytest.mark.parametrize("operation", sorted(op for op in MATRIX if op[0] != "get"))
