@@ -30,14 +30,14 @@ ZONE = (
 # The local hour is worked out from the zone's name at each refresh, neither stored per activity
 # (every writer would have to keep it) nor read from offsets per zone and day (a daylight-saving
 # day has two): docs/metrics.md "Best time to reach prospects".
-def _local_time(moment: str, zone: str) -> tuple[str, list]:
-    """SQL for ``moment`` as a local timestamp in the zone named by ``zone`` (a per-row
-    expression), by that zone's rules at that moment (daylight saving included), and its
+def _local_hour(moment: str, zone: str) -> tuple[str, list]:
+    """SQL for the hour ``moment`` falls in, as a local timestamp in the zone named by ``zone`` (a
+    per-row expression), by that zone's rules at that moment (daylight saving included), and its
     parameters. PostgreSQL converts with its tz database; SQLite, which has none, with the Python
-    function Django registers on it (zoneinfo), as the stored local days are: there the local
-    hour, as text 'YYYY-MM-DD HH:00:00'."""
+    function Django registers on it (zoneinfo), as the stored local days are; there the hour is
+    text, 'YYYY-MM-DD HH:00:00'."""
     if connection.vendor == "postgresql":
-        return f"({moment} AT TIME ZONE {zone})", []
+        return f"date_trunc('hour', {moment} AT TIME ZONE {zone})", []
     return f"django_datetime_trunc('hour', {moment}, {zone}, %s)", [connection.timezone_name]
 
 
@@ -56,19 +56,22 @@ class ReachTable(DayTable):
 
     def select(self, f):
         kinds = ", ".join(f"'{kind}'" for kind in sorted(REACHED))
-        reached = " OR ".join(f"(r.kind = '{kind}' AND r.outcome = '{outcome}')" for kind, outcome in REACHED.items())
-        local, params = _local_time("a.occurred_at", ZONE)
-        weekday, hour = _weekday_and_hour("r.local")
-        # The zone's conversion once a row (SQLite calls Python for it), read twice above it.
+        reached = " OR ".join(f"(a.kind = '{kind}' AND a.outcome = '{outcome}')" for kind, outcome in REACHED.items())
+        local, params = _local_hour("a.occurred_at", ZONE)
+        weekday, hour = _weekday_and_hour("h.local")
+        # Grouped by the local hour first, then by its weekday and hour: the zone's conversion runs
+        # once an activity (SQLite calls Python for it), the two extractions once a group.
         sql = f"""
-            SELECT r.owner_id AS rep_id, r.kind, r.day, {weekday} AS weekday, {hour} AS hour, COUNT(*) AS attempts,
-                SUM(CASE WHEN {reached} THEN 1 ELSE 0 END) AS successes
+            SELECT h.owner_id AS rep_id, h.kind, h.day, {weekday} AS weekday, {hour} AS hour,
+                SUM(h.attempts) AS attempts, SUM(h.successes) AS successes
             FROM (
-                SELECT a.owner_id, a.kind, a.day, a.outcome, {local} AS local
+                SELECT a.owner_id, a.kind, a.day, {local} AS local, COUNT(*) AS attempts,
+                    SUM(CASE WHEN {reached} THEN 1 ELSE 0 END) AS successes
                 FROM {ACT} a
                 LEFT JOIN {CONTACT} ct ON ct.id = a.contact_id
                 LEFT JOIN {COMPANY} co ON co.id = a.company_id
                 WHERE a.kind IN ({kinds}) AND {self._keys(f, "a.owner_id", "a.day")}
-            ) r
-            GROUP BY r.owner_id, r.kind, r.day, 4, 5"""
+                GROUP BY a.owner_id, a.kind, a.day, 4
+            ) h
+            GROUP BY h.owner_id, h.kind, h.day, 4, 5"""
         return sql, params
