@@ -94,3 +94,16 @@ def test_a_manager_changes_their_reps_activity_but_not_another_teams(api_as, man
     assert caller.patch(f"/activities/{mine.pk}", {"duration_minutes": 7}).status_code == 200
     assert caller.patch(f"/activities/{theirs.pk}", {"duration_minutes": 7}).status_code == 404
     assert Activity.objects.get(pk=theirs.pk).duration_minutes == 0
+
+
+def test_the_list_costs_a_fixed_number_of_queries(api_as, rep, django_assert_max_num_queries):
+    for _ in range(30):
+        _log(rep)
+    caller = api_as(rep)
+    # token, its use, the count, the page
+    with django_assert_max_num_queries(5):
+        assert caller.get("/activities", {"page_size": 30}).json()["count"] == 30
+
+
+def test_answers_are_never_kept_by_a_cache(api_as, rep):
+    assert "no-store" in api_as(rep).get("/activities")["Cache-Control"]

@@ -106,3 +106,12 @@ def test_nonsense_and_an_unknown_region_are_refused(api_as, rep):
     assert caller.get("/contacts/lookup", {"phone": "+1 abc"}).status_code == 422
     response = caller.get("/contacts/lookup", {"phone": "020 7946 0958", "region": "XX"})
     assert [e["pointer"] for e in response.json()["errors"]] == ["region"]
+
+
+def test_the_deal_list_costs_a_fixed_number_of_queries(api_as, rep, django_assert_max_num_queries):
+    pipeline = make_pipeline()
+    for _ in range(20):
+        make_deal(owner=rep, pipeline=pipeline)
+    caller = api_as(rep)
+    with django_assert_max_num_queries(5):  # token, its use, the count, the page with its joins
+        assert caller.get("/deals").json()["count"] == 20

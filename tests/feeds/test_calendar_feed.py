@@ -108,3 +108,11 @@ def test_the_page_shows_the_persons_own_address(client_as, rep):
 def test_the_feed_is_never_kept_by_a_shared_cache(client, rep):
     url = reverse("feeds:calendar", args=[feed_token_for(user=rep).secret])
     assert "no-store" in client.get(url)["Cache-Control"]
+
+
+def test_the_feed_costs_a_fixed_number_of_queries(client, rep, django_assert_max_num_queries):
+    for days in range(1, 21):
+        _book(rep, days=days)
+    url = reverse("feeds:calendar", args=[feed_token_for(user=rep).secret])
+    with django_assert_max_num_queries(2):  # the token with its user, the events with their revisions
+        assert client.get(url).status_code == 200
