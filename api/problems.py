@@ -5,7 +5,8 @@ one per field (a JSON pointer into the body, or the query parameter's name)."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from ninja.errors import AuthenticationError, HttpError, Throttled
+from django.utils.translation import gettext_lazy
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 CONTENT_TYPE = "application/problem+json"
@@ -72,26 +73,59 @@ def _location(loc) -> str:
     return f"#/{path}" if where == "body" else path
 
 
-def _validation(request, exc: NinjaValidationError, api):
-    errors = [{"pointer": _location(e.get("loc", ("body",))), "detail": e.get("msg", "")} for e in exc.errors]
+# Pydantic's messages are English only: the common ones are said here, in words that translate.
+PYDANTIC_MESSAGES = {
+    "missing": gettext_lazy("This field is required."),
+    "extra_forbidden": gettext_lazy("This field is not known; check its spelling."),
+    "enum": gettext_lazy("Choose one of: %(expected)s."),
+    "literal_error": gettext_lazy("Choose one of: %(expected)s."),
+    "int_parsing": gettext_lazy("Enter a whole number."),
+    "int_type": gettext_lazy("Enter a whole number."),
+    "int_from_float": gettext_lazy("Enter a whole number."),
+    "greater_than_equal": gettext_lazy("Enter %(ge)s or more."),
+    "less_than_equal": gettext_lazy("Enter %(le)s or less."),
+    "string_too_long": gettext_lazy("Enter at most %(max_length)s characters."),
+    "string_too_short": gettext_lazy("Enter at least %(min_length)s characters."),
+    "string_type": gettext_lazy("Enter text."),
+    "datetime_parsing": gettext_lazy("Enter a date and time such as 2026-12-05T14:03:00Z."),
+    "datetime_from_date_parsing": gettext_lazy("Enter a date and time such as 2026-12-05T14:03:00Z."),
+    "datetime_type": gettext_lazy("Enter a date and time such as 2026-12-05T14:03:00Z."),
+    "date_parsing": gettext_lazy("Enter a date such as 2026-12-05."),
+    "date_from_datetime_parsing": gettext_lazy("Enter a date such as 2026-12-05."),
+    "date_type": gettext_lazy("Enter a date such as 2026-12-05."),
+}
+
+
+def _message(error: dict) -> str:
+    message = PYDANTIC_MESSAGES.get(error.get("type", ""))
+    if message is None:
+        return error.get("msg", "")
+    try:
+        return str(message) % error.get("ctx", {})
+    except (KeyError, TypeError):
+        return error.get("msg", "")
+
+
+def _validation(request, exc: NinjaValidationError):
+    errors = [{"pointer": _location(e.get("loc", ("body",))), "detail": _message(e)} for e in exc.errors]
     return problem_response(request, invalid(errors))
 
 
-def _http_error(request, exc: HttpError, api):
-    if isinstance(exc, Throttled):  # ninja's throttles are not used; kept a problem if one is added
-        return problem_response(request, Problem(429, "rate-limited", _("Too many requests.")))
+def _http_error(request, exc: HttpError):
     if isinstance(exc, AuthenticationError):
         return problem_response(request, unauthorized())
+    if exc.status_code == 400:  # ninja's only 400: a body that is not JSON
+        return problem_response(request, Problem(400, "bad-request", _("The body is not valid JSON.")))
     return problem_response(request, Problem(exc.status_code, "error", str(exc)))
 
 
-def _not_found(request, exc, api):
+def _not_found(request, exc):
     return problem_response(
         request, Problem(404, "not-found", _("Not found."), _("There is no such record, or you may not see it."))
     )
 
 
-def _django_validation(request, exc: DjangoValidationError, api):
+def _django_validation(request, exc: DjangoValidationError):
     return problem_response(request, invalid(field_errors(exc)))
 
 
@@ -107,7 +141,7 @@ def unauthorized(detail: str = "") -> Problem:
 
 def install(api) -> None:
     api.add_exception_handler(Problem, lambda request, exc: problem_response(request, exc))
-    api.add_exception_handler(NinjaValidationError, lambda request, exc: _validation(request, exc, api))
-    api.add_exception_handler(HttpError, lambda request, exc: _http_error(request, exc, api))
-    api.add_exception_handler(Http404, lambda request, exc: _not_found(request, exc, api))
-    api.add_exception_handler(DjangoValidationError, lambda request, exc: _django_validation(request, exc, api))
+    api.add_exception_handler(NinjaValidationError, _validation)
+    api.add_exception_handler(HttpError, _http_error)
+    api.add_exception_handler(Http404, _not_found)
+    api.add_exception_handler(DjangoValidationError, _django_validation)

@@ -84,22 +84,34 @@ def test_a_call_without_outcome_is_refused_next_to_the_field(api_as, rep):
 def test_an_unknown_kind_and_a_stray_field_are_refused(api_as, rep):
     response = api_as(rep).post("/activities", CALL | {"kind": "fax", "outcom": "x"})
     assert response.status_code == 422
-    pointers = {e["pointer"] for e in response.json()["errors"]}
-    assert pointers == {"#/kind", "#/outcom"}
+    errors = {e["pointer"]: e["detail"] for e in response.json()["errors"]}
+    assert errors["#/outcom"] == "This field is not known; check its spelling."
+    assert errors["#/kind"].startswith("Choose one of: 'call', 'email'")
+    assert set(errors) == {"#/kind", "#/outcom"}
     assert not Activity.objects.exists()
+
+
+def test_a_missing_kind_and_a_number_that_is_none_are_refused_in_plain_words(api_as, rep):
+    response = api_as(rep).post("/activities", {"outcome": "connected", "duration_minutes": "four"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"pointer": "#/kind", "detail": "This field is required."},
+        {"pointer": "#/duration_minutes", "detail": "Enter a whole number."},
+    ]
 
 
 def test_a_body_that_is_not_json_is_refused(api_as, rep):
     response = api_as(rep).post("/activities", "{not json")
-    assert response.status_code in (400, 422)
+    assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["title"] == "The body is not valid JSON."
     assert not Activity.objects.exists()
 
 
 def test_too_long_a_call_is_refused(api_as, rep):
     response = api_as(rep).post("/activities", CALL | {"duration_minutes": 24 * 60 + 1})
     assert response.status_code == 422
-    assert [e["pointer"] for e in response.json()["errors"]] == ["#/duration_minutes"]
+    assert response.json()["errors"] == [{"pointer": "#/duration_minutes", "detail": "Enter 1440 or less."}]
 
 
 def test_a_call_in_the_future_is_refused(api_as, rep):
