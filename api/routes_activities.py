@@ -24,7 +24,7 @@ from pipeline.models import Company, Contact, Deal, LeadSource
 from . import services as api_services
 from .pages import MAX_PAGE_SIZE, PAGE_SIZE, paginate
 from .problems import Problem, field_errors, invalid
-from .schemas import ActivityIn, ActivityOut, ActivityPage, ActivityPatch, ProblemOut
+from .schemas import ERRORS, ActivityIn, ActivityOut, ActivityPage, ActivityPatch
 
 router = Router(tags=["activities"])
 
@@ -36,8 +36,6 @@ API_NAMES = {
     "deal": "deal_id",
     "lead_source": "lead_source_id",
 }
-ERRORS = {400: ProblemOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 409: ProblemOut, 413: ProblemOut}
-ERRORS |= {422: ProblemOut, 429: ProblemOut}
 
 
 def _activity_for(request, activity_id: int) -> Activity:
@@ -157,7 +155,7 @@ def activity_list(
     data |= {"owner": owner, "company": company, "deal": deal}
     form = ActivityFilterForm({k: v for k, v in data.items() if v is not None}, user=request.user)
     if not form.is_valid():
-        raise invalid(field_errors(ValidationError(form.errors.as_data()), {}))
+        raise invalid(field_errors(ValidationError(form.errors.as_data())))
     rows = selectors.activity_list(user=request.user, filters=form.selected()).prefetch_related(None)
     return paginate(rows, page=page, page_size=page_size)
 

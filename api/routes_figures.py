@@ -15,8 +15,7 @@ from dashboards.selectors.team import team_rows, team_total_row
 from dashboards.views_team import _dashboard
 
 from .problems import Problem, field_errors, invalid
-from .routes_activities import ERRORS
-from .schemas import MyWeekOut, RepFiguresOut, TeamFiguresOut
+from .schemas import ERRORS, MyWeekOut, RepFiguresOut, TeamFiguresOut
 
 router = Router(tags=["figures"])
 

@@ -18,8 +18,7 @@ from pipeline.models import Contact, Deal
 
 from .pages import MAX_PAGE_SIZE, PAGE_SIZE, paginate
 from .problems import field_errors, invalid
-from .routes_activities import ERRORS
-from .schemas import ContactOut, DealMoveIn, DealMoveOut, DealOut, DealPage
+from .schemas import ERRORS, ContactOut, DealMoveIn, DealMoveOut, DealOut, DealPage
 
 router = Router(tags=["pipeline"])
 

@@ -34,6 +34,10 @@ class ProblemOut(Schema):
     errors: list[ProblemError] | None = None
 
 
+# The problems any operation may answer (documented in the schema for each).
+ERRORS = dict.fromkeys((400, 401, 403, 404, 409, 413, 422, 429), ProblemOut)
+
+
 class Page(Schema):
     count: int = Field(description="Rows matching the filters, on every page.")
     page: int
