@@ -1,7 +1,8 @@
-"""The forecast's history figures (the waterfall, the weekly snapshots, forecast accuracy) against the
-reference implementation (``tests/reference/forecast.py``: plain Python over the raw rows, straight
-from docs/metrics.md), over random organisations written through the app's own services and
-drained, for random reps, ranges and closed periods.
+"""The forecast's history figures (the waterfall, the weekly snapshots, forecast accuracy and the
+dashboards' compact accuracy figure) against the reference implementation
+(``tests/reference/forecast.py``: plain Python over the raw rows, straight from docs/metrics.md),
+over random organisations written through the app's own services and drained, for random reps,
+ranges and closed periods.
 
 Deals are created, moved, won, lost and reopened, handed between reps, their close dates pushed,
 pulled, set and cleared, their amounts and categories changed, at random moments over several
@@ -32,7 +33,7 @@ from hypothesis import strategies as st
 from accounts.models import User
 from dashboards import rollups, zone_change
 from dashboards.models import ForecastWeek
-from forecast.accuracy import period_accuracy
+from forecast.accuracy import accuracy_summaries, period_accuracy
 from forecast.waterfall import BUCKETS, waterfall
 from pipeline import services as pipeline_services
 from pipeline.models import DealType, ForecastCategory
@@ -331,6 +332,20 @@ def _compare_current_snapshots(diff: Differences, ref: ForecastReference, world:
         diff.check("snapshots", where, ref.snapshot(reps, kind, start, week[1]), stored)
 
 
+def _compare_summaries(diff: Differences, ref: ForecastReference, world: World, label, reps) -> None:
+    """The dashboards' compact figure: the opening commit's score in the last closed month and quarter."""
+    summaries = accuracy_summaries(rep_ids=reps, today=world.today, fiscal_start=world.fiscal_start)
+    for kind, summary in zip(("month", "quarter"), summaries, strict=True):
+        first, _ = cal.previous(kind, cal.period(kind, world.today, world.fiscal_start), world.fiscal_start)
+        expected = ref.accuracy(reps, kind, first)
+        where = f"dashboards' accuracy ({label}, last closed {kind} {first})"
+        diff.check("accuracy", f"{where} period", first, summary.period.start)
+        diff.check("accuracy", f"{where} opening commit", expected["opening_commit"], summary.score.called)
+        diff.check("accuracy", f"{where} won", expected["actual"], summary.score.actual)
+        diff.check("accuracy", f"{where} accuracy", expected["opening_score"]["accuracy"], summary.score.accuracy)
+        diff.check("accuracy", f"{where} bias", expected["opening_score"]["bias"], summary.score.bias)
+
+
 def _busy(ref: ForecastReference, world: World, kind: str, start: date) -> bool:
     everyone = [rep.pk for rep in world.reps]
     first, last = cal.period(kind, start, world.fiscal_start)
@@ -345,6 +360,7 @@ def compare_everything(world: World, picks: random.Random) -> Differences:
         label, reps = picks.choice(rep_sets)
         _compare_waterfall(diff, ref, label, reps, first, last)
     _compare_current_snapshots(diff, ref, world, *picks.choice(rep_sets))
+    _compare_summaries(diff, ref, world, *picks.choice(rep_sets))
     # Mostly periods that had deals due or won in them (most closed months of a small organisation had none).
     periods = ref.closed_periods()
     busy = [p for p in periods if _busy(ref, world, *p)]
@@ -418,7 +434,7 @@ def run_scenario(scenario: Scenario) -> Differences:
 
 
 COMPARISON_SETTINGS = settings(
-    max_examples=10,
+    max_examples=8,
     deadline=None,
     derandomize=True,
     database=None,
