@@ -129,9 +129,10 @@ def deal_change_post_save(sender, instance, created, **kwargs):
     of those rows is marked on this row's day and on the next row's."""
     if not created:
         return
-    if instance.changed_at == instance.deal.created_at:
-        # The deal's first row: the StageChange of its creation marks the same (owner, day), and
-        # an import of thousands of deals pays no query more per row.
+    if getattr(instance, "is_first", False):
+        # The row of the deal's creation: the StageChange of its creation marks the same (owner,
+        # day), and an import of thousands of deals pays no query more per row. Not a row merely
+        # dated at that moment: one dated back to it changes the rows after it.
         return
     history = list(
         DealChange.objects.filter(deal_id=instance.deal_id)

@@ -95,7 +95,7 @@ def movements(
         entry = "pulled_in"  # its close date moved into the range (or was set)
     if now:
         return [(entry, after.amount)]
-    if closed_here and (before is None or before.is_open) and after.amount:
+    if closed_here and (before is None or before.is_open):
         # Closed in the range without being in its pipeline at either end (created and won, or
         # won ahead of its close date): in and out again, so every deal closed in the range shows.
         return [(entry, after.amount), (after.kind, -after.amount)]

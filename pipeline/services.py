@@ -85,9 +85,10 @@ def check_forecast(*, deal: Deal, before: Deal | None = None) -> None:
         raise ValidationError(errors)
 
 
-def _record(deal: Deal, *, by, at: datetime) -> DealChange:
-    """The deal's forecast fields as this write leaves them (``DealChange``)."""
-    return DealChange.objects.create(
+def _record(deal: Deal, *, by, at: datetime, first: bool = False) -> DealChange:
+    """The deal's forecast fields as this write leaves them (``DealChange``); ``first``: the row
+    of its creation, which the dashboards' receiver need not look around (``is_first``)."""
+    change = DealChange(
         deal=deal,
         changed_at=at,
         day=_local_day(at),
@@ -99,6 +100,9 @@ def _record(deal: Deal, *, by, at: datetime) -> DealChange:
         expected_close_date=deal.expected_close_date,
         forecast_category=deal.forecast_category,
     )
+    change.is_first = first
+    change.save()
+    return change
 
 
 def check_stage(*, pipeline: Pipeline, stage: Stage) -> None:
@@ -163,7 +167,7 @@ def deal_create(
     StageChange.objects.create(
         deal=deal, to_stage=stage, changed_at=now, day=_local_day(now), changed_by=by, owner=owner
     )
-    _record(deal, by=by, at=now)
+    _record(deal, by=by, at=now, first=True)
     return deal
 
 
@@ -347,7 +351,8 @@ def company_save(*, company: Company) -> Company:
 
 @transaction.atomic
 def contact_save(*, contact: Contact) -> Contact:
-    """Add or change a contact (the dashboards read nothing of it, so it leaves no dirty mark)."""
+    """Add or change a contact; a new time zone marks its activities' days dirty (through
+    ``insights/receivers.py``: the best-time rollup reads it)."""
     contact.full_clean(exclude=_foreign_keys(Contact))
     contact.save()
     return contact

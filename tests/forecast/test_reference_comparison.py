@@ -58,9 +58,7 @@ from tests.reference.rows import load_org
 
 ZONES = ("UTC", "Pacific/Auckland", "America/Los_Angeles")
 OPEN_STAGES = ("Lead", "Qualified", "Demo", "Proposal")
-# No deal at 0.00: the app leaves one created and won within a range out of the waterfall, a
-# difference with docs/metrics.md shown on its own below.
-AMOUNTS = ("1000.50", "2500.00", "333.33", "12000.25", "750.10", "40000.00")
+AMOUNTS = ("1000.50", "2500.00", "333.33", "12000.25", "750.10", "40000.00", "0.00")
 CATEGORIES = tuple(ForecastCategory.values)
 HISTORY_DAYS = 150  # deals are created over the five months before now
 GROUPS = ("waterfall", "snapshots", "accuracy")
@@ -191,8 +189,7 @@ class World:
             return
         # Details: written as made, or now and then dated back up to two days (a late correction).
         at = moment - timedelta(hours=r.randint(1, 48)) if r.random() < 0.05 else moment
-        # Not back to the creation moment itself: the app skips marking such a change (see the xfail below).
-        at = max(at, deal.created_at + timedelta(seconds=1))
+        at = max(at, deal.created_at)  # back to the creation moment at most
         close = deal.expected_close_date
         if roll < 0.45:
             fields = {"owner": r.choice([rep for rep in self.reps if rep != deal.owner] or self.reps)}
@@ -485,15 +482,9 @@ test_the_weekly_snapshots_agree_with_the_reference = _group_test("snapshots")
 test_forecast_accuracy_agrees_with_the_reference = _group_test("accuracy")
 
 
-# --- differences the reference found (the app is not this suite's to change) -----------------------
+# --- differences the reference found, fixed in the app ----------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="docs/metrics.md: a deal won during the range without being in its pipeline at either end "
-    "counts as new and won, whatever its amount; forecast/waterfall.py `movements` drops one at 0.00 "
-    "(`and after.amount`), though it lists a 0.00 deal won from the pipeline at the start",
-)
 @pytest.mark.django_db
 def test_a_deal_created_and_won_at_nothing_in_the_range_is_new_and_won(rep, monkeypatch):
     now = datetime(2027, 1, 10, 12, tzinfo=UTC)
@@ -508,12 +499,6 @@ def test_a_deal_created_and_won_at_nothing_in_the_range_is_new_and_won(rep, monk
     assert [m.deal_id for m in flow.moves_in("won")] == [deal.pk]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dashboards/receivers.py `deal_change_post_save` takes any row dated at the deal's creation moment "
-    "for the deal's first row and marks nothing, so a change dated back to that moment leaves the snapshots "
-    "of the week of the row after it stale until a rebuild",
-)
 @pytest.mark.django_db
 def test_a_change_dated_back_to_the_deals_creation_reaches_the_snapshots_with_a_drain(rep, teammate, monkeypatch):
     now = datetime(2026, 4, 20, 12, tzinfo=UTC)
