@@ -51,7 +51,7 @@ class HistoryScope:
         return {key: value for key, value in picked.items() if value}
 
 
-def _scope_for(request) -> HistoryScope:
+def scope_for(request) -> HistoryScope:
     """The picked team and rep, if the viewer may see them; 404 for any other id."""
     user = request.user
     if not (user.is_manager or user.is_admin):
@@ -117,7 +117,7 @@ def _waterfall_chart(flow: Waterfall) -> Chart:
 @login_required
 @require_GET
 def waterfall_page(request):
-    scope = _scope_for(request)
+    scope = scope_for(request)
     form = PeriodForm(request.GET or None)
     fiscal_start = OrgSettings.load().fiscal_year_start_month
     date_range = form.date_range(today=timezone.localdate(), fiscal_start=fiscal_start)
@@ -165,7 +165,7 @@ def _accuracy_chart(result) -> Chart:
 @login_required
 @require_GET
 def accuracy_page(request):
-    scope = _scope_for(request)
+    scope = scope_for(request)
     today = timezone.localdate()
     fiscal_start = OrgSettings.load().fiscal_year_start_month
     periods = closed_periods(today=today, fiscal_start=fiscal_start)

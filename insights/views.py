@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from forecast.views_history import _scope_for as scope_for
+from forecast.views_history import scope_for
 
 from .forms import BestTimeForm
 from .selectors import MIN_ATTEMPTS, reach_heatmap
