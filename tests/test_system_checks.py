@@ -10,7 +10,15 @@ from django.db import connection
 
 pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only: PostgreSQL builds INCLUDE")
 
-COVERING = {"dashboards.ActivityDay", "dashboards.ClosedDay", "dashboards.StageRollup"}
+COVERING = {
+    "dashboards.ActivityDay",
+    "dashboards.ClosedDay",
+    "dashboards.StageRollup",
+    # Issue 22's rollups: best time, account touches, won revenue per company.
+    "insights.ReachHour",
+    "portfolio.AccountTouch",
+    "trends.CompanyDay",
+}
 
 
 def test_it_checks_the_database_without_warnings(db):
