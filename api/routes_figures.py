@@ -12,7 +12,7 @@ from dashboards.forms_period import PeriodForm
 from dashboards.selectors import rep as rep_reads
 from dashboards.selectors.per_rep import open_pipeline_by_rep
 from dashboards.selectors.team import team_rows, team_total_row
-from dashboards.views_team import _dashboard
+from dashboards.views_team import team_pick
 
 from .problems import Problem, field_errors, invalid
 from .schemas import ERRORS, MyWeekOut, RepFiguresOut, TeamFiguresOut
@@ -92,7 +92,7 @@ def team_figures(
     form = PeriodForm({k: v for k, v in {"period": period, "start": start, "end": end}.items() if v})
     if form.is_bound and not form.is_valid():
         raise invalid(field_errors(ValidationError(form.errors.as_data())))
-    dashboard, _form = _dashboard(request)
+    dashboard, _form = team_pick(request)
     pipeline = open_pipeline_by_rep(rep_ids=[rep.pk for rep in dashboard.reps], now=timezone.now())
     rows = team_rows(scope=dashboard.scope, pipeline=pipeline)
     return {

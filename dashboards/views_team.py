@@ -122,7 +122,7 @@ class TeamPick:
     scope: TeamScope
 
 
-def _dashboard(request) -> tuple[TeamPick, PeriodForm]:
+def team_pick(request) -> tuple[TeamPick, PeriodForm]:
     teams, team = teams_for(request)
     org = OrgSettings.load()
     today = timezone.localdate()
@@ -160,7 +160,7 @@ def _query_without(request, *keys: str) -> str:
 
 @manager_required
 def team(request):
-    dashboard, form = _dashboard(request)
+    dashboard, form = team_pick(request)
     unit = _trend_unit(request)
     sort = request.GET.get("sort", "name")
     descending = request.GET.get("dir", "desc" if sort != "name" else "asc") == "desc"
@@ -230,7 +230,7 @@ def team_export(request, table: str):
     build = TEAM_TABLES.get(table)
     if build is None:
         raise Http404
-    dashboard, _form = _dashboard(request)
+    dashboard, _form = team_pick(request)
     header, rows = build(dashboard.scope, _trend_unit(request))
     name = dashboard.team.name if dashboard.team else "all-teams"
     filename = f"team-{table}-{slugify(name)}-{dashboard.range.start:%Y%m%d}-{dashboard.range.end:%Y%m%d}.csv"
