@@ -18,6 +18,11 @@ PAGES = [
     ("activities", "activity list", "rep", "activities:list"),
     # A manager's: their team's reps rolled up, with the team's calls.
     ("forecast", "forecast page", "manager", "forecast:page"),
+    # A manager's team: a closed month against a year earlier, and its customers' revenue retention.
+    ("growth", "growth and retention", "manager", "trends:growth"),
+    ("coverage", "account coverage", "manager", "portfolio:team"),
+    # A manager's: their teams' calls of the last 90 days by the prospect's weekday and hour.
+    ("best_time", "best time to reach prospects", "manager", "insights:best_time"),
 ]
 LOG = ("log", "log an activity (POST)", "rep", "activities:log")
 

@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "insights",
     "portfolio",
     "trends",
+    "api",
+    "feeds",
+    # django-ninja's API docs page, served from its own static files (no CDN: the CSP allows none).
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -259,6 +263,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Hourly: forget the create forms' one-time keys older than a day (a retry comes within minutes).
     "expire-submission-keys": {"task": "accounts.tasks.expire_submissions", "schedule": crontab(minute=40)},
+    # Hourly: forget the API's idempotency keys older than a day (a dialer retries within minutes).
+    "expire-idempotency-keys": {"task": "api.tasks.expire_idempotency_keys", "schedule": crontab(minute=45)},
 }
 
 # Production hardening: applies whenever DEBUG is off.

@@ -46,6 +46,7 @@ BASELINE = {
     "pipeline:company_create": lambda o: {"name": "Acme"},
     "pipeline:contact_create": lambda o: {"first_name": "Ada"},
     "quotas:goal_create": lambda o: {"rep": o["rep"].pk, "target": 50},
+    "quotas:metric_goal_create": lambda o: {"rep": o["rep"].pk, "metric": "win_rate", "target": 30},
     "quotas:split": lambda o: {"team": o["team"].pk, "total": 1000},
     "quotas:planner": lambda o: {"team": o["team"].pk, "target": 1000},
     "quotas:planner_apply": lambda o: {"team": o["team"].pk, "target": 1000},

@@ -11,6 +11,7 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from dashboards.selectors.exports import TEAM_TABLES
+from feeds.services import feed_token_for
 
 LOGIN = "/accounts/login/"
 OK, REDIRECT, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = 200, 302, 403, 404, 405
@@ -131,6 +132,11 @@ MATRIX = {
     "quotas:goal_create": (None, MANAGERS),
     "quotas:goal_edit": (lambda o: {"goal_id": o["goal"].pk}, (REDIRECT, FORBIDDEN, NOT_FOUND, OK, OK)),
     "quotas:goal_delete": (lambda o: {"goal_id": o["goal"].pk}, (REDIRECT, FORBIDDEN, NOT_FOUND, OK, OK)),
+    "quotas:metric_goal_create": (None, MANAGERS),
+    "quotas:metric_goal_edit": (lambda o: {"goal_id": o["metric_goal"].pk}, (REDIRECT, FORBIDDEN, NOT_FOUND, OK, OK)),
+    "quotas:metric_goal_delete": (lambda o: {"goal_id": o["metric_goal"].pk}, (REDIRECT, FORBIDDEN, NOT_FOUND, OK, OK)),
+    "quotas:rewards": (None, ADMIN_ONLY),
+    "quotas:rewards_export": (None, ADMIN_ONLY),
     "quotas:planner": (None, MANAGERS),
     "quotas:planner_apply": (None, (REDIRECT, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED)),
     # The forecast: everyone their own figures; a team's calls its managers' and admins'
@@ -143,6 +149,22 @@ MATRIX = {
     # The forecast's history: everyone their own; a team's or another rep's below
     "forecast:waterfall": (None, SIGNED_IN),
     "forecast:accuracy": (None, SIGNED_IN),
+    # Best time to reach prospects: everyone their own; a team's or another rep's below (tests/insights)
+    "insights:best_time": (None, SIGNED_IN),
+    # Account coverage: a team's per rep for its managers; a rep's accounts for the rep and their managers
+    "portfolio:team": (None, MANAGERS),
+    "portfolio:accounts": (lambda o: {"rep_id": o["rep"].pk}, OWN_TEAM),
+    "portfolio:assign": (lambda o: {"rep_id": o["rep"].pk}, (REDIRECT,) + (NOT_ALLOWED,) * 4),
+    # Growth and retention: the team dashboard's rules (a team or rep of another team: 404, tests/trends)
+    "trends:growth": (None, MANAGERS),
+    # API tokens: everyone their own; admins everyone's (the API itself, by token: tests/api/test_permissions.py)
+    "api:tokens": (None, SIGNED_IN),
+    "api:tokens_all": (None, ADMIN_ONLY),
+    "api:token_revoke": (lambda o: {"token_id": 1}, (REDIRECT,) + (NOT_ALLOWED,) * 4),
+    # The calendar feed: a page of one's own; the feed answers to its secret alone (calendar apps do not sign in)
+    "feeds:page": (None, SIGNED_IN),
+    "feeds:reset": (None, (REDIRECT,) + (NOT_ALLOWED,) * 4),
+    "feeds:calendar": (lambda o: {"secret": feed_token_for(user=o["rep"]).secret}, (OK,) * 5),
 }
 PROJECT_NAMESPACES = {
     "accounts",
@@ -154,6 +176,8 @@ PROJECT_NAMESPACES = {
     "insights",
     "portfolio",
     "trends",
+    "api",
+    "feeds",
 }
 
 
@@ -173,7 +197,7 @@ def test_it_covers_every_url():
 def objects(rep, team):
     from activities import importers
     from activities import services as activity_services
-    from quotas.models import ActivityGoal
+    from quotas.models import ActivityGoal, MetricGoal
     from quotas.services import goal_save
     from tests.factories import ContactFactory, LeadSourceFactory, TerritoryFactory, make_deal, make_pipeline, stage
 
@@ -195,6 +219,7 @@ def objects(rep, team):
             by=rep, file_name="a.csv", content="kind,occurred_at\ncall,2026-01-01\n"
         ),
         "goal": goal_save(goal=ActivityGoal(rep=rep, metric="call", target=50)),
+        "metric_goal": MetricGoal.objects.create(rep=rep, metric="win_rate", target=30, reward_description="Dinner"),
     }
 
 

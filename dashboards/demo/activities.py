@@ -16,7 +16,9 @@ from django.utils import timezone
 
 from activities.models import MEETING_KINDS, Activity, Kind, Outcome
 from activities.signals import activities_created
+from insights.demo import best_time_demo
 from pipeline.models import Contact, Deal
+from trends.demo import with_activity_drop
 
 # calls/day, connect rate, emails/day, reply rate, meetings/week, positive share, non-selling minutes/day
 HABITS = {
@@ -57,7 +59,8 @@ def seed_activity_demo(*, users: dict, rng: random.Random) -> int:
                     rng=rng,
                 )
             )
-    written = Activity.objects.bulk_create(rows, batch_size=2000)
+    rows = with_activity_drop(rows, today=today)  # the early warnings' story (trends/demo.py)
+    written = Activity.objects.bulk_create(best_time_demo(rows), batch_size=2000)
     activities_created.send(sender=Activity, activities=written)
     return len(rows)
 

@@ -279,4 +279,5 @@ def test_it_builds_the_page_in_a_fixed_number_of_queries(
     with django_assert_num_queries(expected):
         response = client.get(reverse("dashboards:my_week"))
     assert response.context["week"].pipeline.deals == 24
-    assert expected <= 20
+    # Two of them: the neglected accounts (portfolio), their counts and the first five with their last touch.
+    assert expected <= 23

@@ -25,6 +25,7 @@ from dashboards.demo.forecast import seed_forecast_calls
 from dashboards.demo.pipeline import seed_pipeline_demo
 from dashboards.demo.quotas import seed_quota_demo
 from pipeline.models import Deal
+from portfolio.demo import seed_coverage_demo
 
 DEMO_PASSWORD = "demo"
 
@@ -131,6 +132,7 @@ def seed_demo_organisation() -> None:
     rng = random.Random(2026)
     seed_pipeline_demo(users=users, rng=rng)
     seed_activity_demo(users=users, rng=rng)
+    seed_coverage_demo(users=users)
     seed_quota_demo(users=users)
     seed_forecast_calls(users=users)
 

@@ -1,6 +1,10 @@
 """The dashboard tables, one module each; ``TABLES`` in the order a rebuild writes them
 (the attainment table reads the closed deals' table)."""
 
+from insights.rollup import ReachTable
+from portfolio.rollup import AccountTouchTable
+from trends.rollups import CompanyDayTable
+
 from .activity import ActivityTable
 from .attainment import AttainmentTable
 from .base import Table
@@ -10,4 +14,13 @@ from .stage import StageTable
 
 ACTIVITY, CLOSED, STAGES, ATTAINMENT = ActivityTable(), ClosedTable(), StageTable(), AttainmentTable()
 FORECAST = ForecastTable()
-TABLES: tuple[Table, ...] = (ACTIVITY, CLOSED, STAGES, ATTAINMENT, FORECAST)
+TABLES: tuple[Table, ...] = (
+    ACTIVITY,
+    ReachTable(),
+    CLOSED,
+    STAGES,
+    ATTAINMENT,
+    FORECAST,
+    AccountTouchTable(),
+    CompanyDayTable(),
+)
