@@ -1,6 +1,8 @@
 """Demo quotas and goals for `manage.py seed_demo`: this and last quarter's
 revenue quotas for every rep (through the audited service), the team targets,
-and a few activity goals, one of them ramped for the newest rep."""
+a few activity goals, one of them ramped for the newest rep, and goals on results with rewards:
+every customer touched each month (a SPIF that Jordan, who neglects customers, never earns), a
+cycle-length ceiling and the East team's win rate."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -9,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Team
 from quotas import services
-from quotas.models import ActivityGoal, OrgSettings
+from quotas.models import ActivityGoal, MetricGoal, OrgSettings
 
 # Quarterly revenue quota per rep (in the organisation's currency).
 QUARTER_QUOTAS = {
@@ -46,3 +48,38 @@ def seed_quota_demo(*, users: dict) -> None:
     )
     east = Team.objects.get(name="Enterprise East")
     services.goal_save(goal=ActivityGoal(team=east, metric="meetings_demos", target=16, is_collective=True, priority=1))
+    seed_metric_goal_demo(users=users, east=east)
+
+
+def seed_metric_goal_demo(*, users: dict, east: Team) -> None:
+    # From four months back, so the closed months already show who earned the reward.
+    first = timezone.localdate().replace(day=1) - timedelta(days=100)
+    for username in QUARTER_QUOTAS:
+        services.metric_goal_save(
+            goal=MetricGoal(
+                rep=users[username],
+                metric="coverage",
+                coverage_scope="customers",
+                period_kind="month",
+                target=Decimal("80"),
+                starts_on=first,
+                priority=1,
+                reward_description="Customer care bonus",
+                reward_amount=Decimal("250"),
+                reward_currency=OrgSettings.load().currency,
+            )
+        )
+        services.metric_goal_save(
+            goal=MetricGoal(
+                rep=users[username],
+                metric="cycle_length",
+                direction="at_most",
+                period_kind="quarter",
+                target=Decimal("60"),
+                starts_on=first,
+                priority=2,
+            )
+        )
+    services.metric_goal_save(
+        goal=MetricGoal(team=east, metric="win_rate", period_kind="quarter", target=Decimal("30"), starts_on=first)
+    )
