@@ -52,6 +52,19 @@ def test_a_phone_never_scrolls_sideways_past_a_wide_table(demo, page: Page, user
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
 
 
+@pytest.mark.parametrize("username", ["rep", "manager", "admin"])
+def test_every_roles_home_fits_a_laptop_with_its_menu_and_stale_deals_on_screen(demo, page: Page, username):
+    # The bar holds each role's own entries (a rep's one-on-one, the insights menu) at 1280 px, and
+    # My week's half-width cards (stale deals among them) keep their tables inside.
+    sign_in(page, demo, username, password="demo", width=1280)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(demo + reverse("dashboards:my_week"))
+    expect(page.get_by_test_id("user-menu")).to_be_in_viewport()
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    for wrapper in page.locator(".table-responsive").all():
+        assert wrapper.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), wrapper.inner_text()[:80]
+
+
 def test_a_phone_shows_a_card_per_rep(demo, page: Page):
     sign_in(page, demo, "manager", password="demo")
     page.set_viewport_size({"width": 390, "height": 844})
