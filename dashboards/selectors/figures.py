@@ -583,6 +583,12 @@ class MetricGoalProgress:
         return _meets(self.value, self.expected, self.goal.direction)
 
     @property
+    def reached(self) -> bool:
+        """An "at least" figure that only grows (a sum, coverage) has met its target: met for the
+        period whatever is left of it."""
+        return self.spec.accumulates and self.goal.direction == Direction.AT_LEAST and self.met
+
+    @property
     def pace_percent(self) -> Decimal | None:
         """An accumulating figure / its pro-rated target, in percent; None for a ratio or an average."""
         if not self.spec.accumulates or self.value is None or not self.expected:

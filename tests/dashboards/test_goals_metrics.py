@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from activities import services as activity_services
 from dashboards import rollups
@@ -129,6 +130,24 @@ def test_an_accumulating_goal_is_paced_by_the_days_gone(rep, november):
     deals = progress_now(goal(rep=rep, metric="won_deals", target=10))
     assert round(deals.pace_percent, 1) == Decimal("66.7")
     assert deals.on_pace is False
+
+
+def test_an_accumulating_goal_met_early_shows_reached_not_a_pace(rep, november):
+    # 12,000 of at least 10,000 on 18 November: reached, though its pace would be 200%.
+    won = progress_now(goal(rep=rep, metric="won_revenue", target=10000))
+    assert won.pace_percent == 200
+    assert won.reached is True
+    # A ratio met so far can still fall: only on pace. An unmet sum is not reached.
+    rate = progress_now(goal(rep=rep, metric="connect_rate", target=20))
+    assert (rate.met, rate.on_pace, rate.reached) == (True, True, False)
+    assert progress_now(goal(rep=rep, metric="won_revenue", target=20000)).reached is False
+
+
+def test_the_panel_says_reached_instead_of_a_pace(client_as, rep, november):
+    goal(rep=rep, metric="won_revenue", target=10000)
+    html = client_as(rep).get(reverse("dashboards:my_week")).content.decode()
+    assert ">reached<" in html
+    assert "200%" not in html
 
 
 def test_a_ratio_goal_is_judged_as_it_stands_not_pro_rated(rep, november):
