@@ -14,7 +14,9 @@ tag) under ``figures_key``, built from everything they are computed from:
 - the open pipeline and its stale deals, which change by the minute: read on every
   request (one query) and made part of the key;
 - what the request asks for: the page, its query string, the viewer's role and
-  scope, the language, the time zone and today.
+  scope, the language, the time zone and today;
+- the code: a digest of the templates and selectors, so a release never serves what the one
+  before rendered.
 
 So a stale figure is never served: the time-out only frees memory. The versions are
 read before any figure is, so figures computed while a refresh commits are stored
@@ -26,11 +28,14 @@ under the older key, which no later request asks for.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone, translation
@@ -98,9 +103,30 @@ def remembered(name: str, *, rep_ids: Iterable[int], scope, compute: Callable[[]
     return value
 
 
+@functools.cache
+def code_digest() -> str:
+    """A digest of the templates and Python source the figures are rendered from: a release that
+    changes them never serves HTML or values cached by the one before (the cache outlives a deploy)."""
+    digest = hashlib.sha256()
+    root = Path(settings.BASE_DIR)
+    for path in sorted(root.glob("*/templates/**/*.html")) + sorted(root.glob("templates/**/*.html")):
+        digest.update(path.read_bytes())
+    for path in sorted(root.glob("*/selectors/*.py")) + sorted(root.glob("*/selectors.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _key(name: str, rep_ids: Iterable[int], *parts) -> str:
     """A digest of ``name``, the reps with their versions and the organisation's, ``parts``,
-    the time zone and today."""
+    the time zone, today and the code that renders them."""
     rep_ids = sorted(rep_ids)
-    everything = (name, versions(rep_ids), rep_ids, *parts, timezone.get_current_timezone_name(), timezone.localdate())
+    everything = (
+        name,
+        versions(rep_ids),
+        rep_ids,
+        *parts,
+        timezone.get_current_timezone_name(),
+        timezone.localdate(),
+        code_digest(),
+    )
     return hashlib.sha256(repr(everything).encode()).hexdigest()

@@ -73,6 +73,16 @@ def test_it_serves_a_reload_from_the_cache_with_a_few_queries(client_as, manager
     assert warm <= cold - 10  # none of the figures is read again
 
 
+def test_a_release_never_serves_the_figures_the_one_before_rendered(client_as, manager, rep, org, monkeypatch):
+    # The cache outlives a deploy: a page rendered by other templates or selectors is not reused.
+    client = client_as(manager)
+    _, cold = team_page(client)
+    _, warm = team_page(client)
+    monkeypatch.setattr(figure_cache, "code_digest", lambda: "another release")
+    _, after_release = team_page(client)
+    assert warm <= cold - 10 and after_release >= warm + 10  # every figure read again
+
+
 def test_a_refresh_shows_at_once(client_as, manager, rep, org):
     client = client_as(manager)
     team_page(client)

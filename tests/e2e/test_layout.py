@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from accounts.models import User
 from tests.e2e.helpers import sign_in, submit_sign_in
 from tests.factories import CompanyFactory, ContactFactory, RepFactory
 
@@ -63,6 +64,18 @@ def test_every_roles_home_fits_a_laptop_with_its_menu_and_stale_deals_on_screen(
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
     for wrapper in page.locator(".table-responsive").all():
         assert wrapper.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), wrapper.inner_text()[:80]
+
+
+def test_the_one_on_one_keeps_the_notes_beside_the_figures_on_a_laptop(demo, page: Page):
+    # The cached figures close every element they open: the notes column stays on the right.
+    sign_in(page, demo, "manager", password="demo", width=1280)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    rep_id = User.objects.get(username="rep").pk
+    page.goto(demo + reverse("dashboards:one_on_one", args=[rep_id]))
+    figures = page.locator("#one-on-one-figures").bounding_box()
+    notes = page.locator("#notes").bounding_box()
+    assert notes["x"] >= figures["x"] + figures["width"]
+    assert abs(notes["y"] - figures["y"]) < 80
 
 
 def test_a_phone_shows_a_card_per_rep(demo, page: Page):
