@@ -111,7 +111,7 @@ def _goal_form_page(request, form: GoalForm, goal: ActivityGoal | None):
     return render(
         request,
         "quotas/plan/goal_form.html",
-        {"form": form, "goal": goal, "title": title},
+        {"form": form, "title": title, "delete_url": goal and reverse("quotas:goal_delete", args=[goal.pk])},
         status=422 if form.is_bound else 200,
     )
 
@@ -157,8 +157,8 @@ def _metric_goal_form_page(request, form: MetricGoalForm, goal: MetricGoal | Non
     title = _("Edit metric goal") if goal else _("New metric goal")
     return render(
         request,
-        "quotas/plan/metric_goal_form.html",
-        {"form": form, "goal": goal, "title": title},
+        "quotas/plan/goal_form.html",
+        {"form": form, "title": title, "delete_url": goal and reverse("quotas:metric_goal_delete", args=[goal.pk])},
         status=422 if form.is_bound else 200,
     )
 
