@@ -26,6 +26,8 @@ COPY requirements.txt ./
 RUN pip install -r requirements.txt
 
 COPY . .
+# The translations, compiled by Babel (a runtime requirement) so the image needs no GNU gettext.
+RUN find locale -name django.po -execdir pybabel -q compile -i django.po -o django.mo \;
 COPY --from=assets /build/node_modules ./node_modules
 
 # Collect and compress the static files into the image. The key is a

@@ -5,16 +5,16 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format setup assets clean bench bench-large
+.PHONY: run test lint format setup assets catalogues messages clean bench bench-large
 
-run: $(VENV)/.runtime assets
+run: $(VENV)/.runtime assets catalogues
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo "Starting the app on http://$(HOST):$(PORT)/ (sign in as rep / demo)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Lint, migrations check, then the whole suite on SQLite and again on PostgreSQL.
-test: $(VENV)/.dev assets
+test: $(VENV)/.dev assets catalogues
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run
@@ -37,7 +37,7 @@ format:
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-setup: $(VENV)/.dev assets
+setup: $(VENV)/.dev assets catalogues
 
 assets: node_modules/.installed
 
@@ -53,6 +53,19 @@ $(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
+
+# The translations (locale/<language>/LC_MESSAGES/django.po) compiled by Babel, a Python library, so
+# neither a run nor the tests need GNU gettext; the compiled .mo files are not kept in git.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+catalogues: $(PO_FILES:.po=.mo)
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | $(VENV)/.runtime
+	$(BIN)/pybabel -q compile -i $< -o $@
+
+# After changing user-facing text: gather every message into the catalogues (this one needs GNU
+# gettext's xgettext), then translate what is new; tests/test_translations.py says what is missing.
+messages: $(VENV)/.dev
+	$(BIN)/python manage.py makemessages --all --add-location=file --ignore=.venv --ignore=node_modules --ignore=tests --ignore=bench
 
 # Bootstrap, htmx, Chart.js and SortableJS at the versions pinned in package-lock.json.
 node_modules/.installed: package.json package-lock.json

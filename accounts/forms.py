@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Role, Team, Territory, User
 
-USER_FIELDS = ("username", "first_name", "last_name", "email", "role", "team", "territory")
+USER_FIELDS = ("username", "first_name", "last_name", "email", "role", "team", "territory", "language")
 
 
 class _RoleRulesMixin:

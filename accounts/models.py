@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -183,6 +184,14 @@ class User(AbstractUser):
         null=True,
         blank=True,
         related_name="reps",
+    )
+
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language of every page for this person; empty follows the browser."),
     )
 
     objects = AccountUserManager()

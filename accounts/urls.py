@@ -13,6 +13,7 @@ urlpatterns = [
         auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("accounts:password_change_done")),
         name="password_change",
     ),
+    path("language/", views.set_language, name="language"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("settings/users/", views.user_list, name="user_list"),
     path("settings/users/new/", views.user_create, name="user_create"),

@@ -1,10 +1,12 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views import i18n
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
 from .forms import TeamForm, TerritoryForm, UserCreateForm, UserSearchForm, UserUpdateForm
@@ -12,6 +14,18 @@ from .models import Team, Territory, User
 from .permissions import admin_required
 
 PAGE_SIZE = 50
+
+
+@require_POST
+def set_language(request):
+    """The language menu: Django's own switch (cookie and redirect back), kept on the person too when
+    signed in, so the choice follows them to every device."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return response
 
 
 @admin_required

@@ -23,7 +23,7 @@ REP_FIGURES = [name for name in RepFiguresOut.model_fields if name not in ("rep_
 
 
 def _period(period) -> dict:
-    return {"name": str(period), "start": period.start, "end": period.end}
+    return {"name": period.code, "start": period.start, "end": period.end}
 
 
 @router.get("/me/week", response={200: MyWeekOut, **ERRORS}, summary="My week")

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.models import Team, User
@@ -73,7 +74,7 @@ def scope_for(request) -> HistoryScope:
 
 # --- the waterfall ----------------------------------------------------------------------------
 
-ENDS = {"start": _("Pipeline at start"), "end": _("Pipeline at end")}
+ENDS = {"start": gettext_lazy("Pipeline at start"), "end": gettext_lazy("Pipeline at end")}
 
 
 @dataclass(frozen=True)

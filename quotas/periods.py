@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.translation import gettext as _
+
 KINDS = ("week", "month", "quarter", "year")
 
 
@@ -105,7 +107,16 @@ class Period:
         start = _fiscal_year_start(self.start, self.fiscal_start)
         return start.year if self.fiscal_start == 1 else start.year + 1
 
-    def __str__(self) -> str:
+    @property
+    def quarter(self) -> int:
+        """1 to 4, counted from the start of the fiscal year."""
+        year_start = _fiscal_year_start(self.start, self.fiscal_start)
+        return ((self.start.year - year_start.year) * 12 + self.start.month - year_start.month) // 3 + 1
+
+    @property
+    def code(self) -> str:
+        """The period's name for machines, the same in every language: "2026-W05", "2026-11",
+        "FY2027-Q3", "FY2027"."""
         if self.kind == "week":
             iso = self.start.isocalendar()
             return f"{iso.year}-W{iso.week:02d}"
@@ -113,6 +124,12 @@ class Period:
             return f"{self.start:%Y-%m}"
         if self.kind == "year":
             return f"FY{self.fiscal_year}"
-        year_start = _fiscal_year_start(self.start, self.fiscal_start)
-        quarter = ((self.start.year - year_start.year) * 12 + self.start.month - year_start.month) // 3 + 1
-        return f"FY{self.fiscal_year}-Q{quarter}"
+        return f"FY{self.fiscal_year}-Q{self.quarter}"
+
+    def __str__(self) -> str:
+        """The period's name for people, in the reader's language."""
+        if self.kind == "year":
+            return _("FY%(year)s") % {"year": self.fiscal_year}
+        if self.kind == "quarter":
+            return _("FY%(year)s-Q%(quarter)s") % {"year": self.fiscal_year, "quarter": self.quarter}
+        return self.code

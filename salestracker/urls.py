@@ -27,7 +27,6 @@ urlpatterns = [
     path("trends/", include("trends.urls")),
     path("api/", include("api.urls")),
     path("feeds/", include("feeds.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("favicon.ico", cache_control(max_age=86400)(FaviconView.as_view()), name="favicon"),
 ]

@@ -108,3 +108,35 @@ def client_as(client):
 def unmanaged_manager(db):
     """A manager who runs no team yet."""
     return ManagerFactory(username="newmanager")
+
+
+@pytest.fixture
+def objects(rep, team):
+    """One of each object the pages show, all the rep's: the permission matrix and the translation
+    test open every page on them."""
+    from activities import importers
+    from activities import services as activity_services
+    from quotas.models import ActivityGoal, MetricGoal
+    from quotas.services import goal_save
+    from tests.factories import ContactFactory, LeadSourceFactory, TerritoryFactory, make_deal, make_pipeline, stage
+
+    pipeline = make_pipeline()
+    deal = make_deal(owner=rep, pipeline=pipeline)
+    contact = ContactFactory(owner=rep, company=deal.company)
+    return {
+        "rep": rep,
+        "team": team,
+        "territory": TerritoryFactory(name="Northeast"),
+        "pipeline": pipeline,
+        "stage": stage(pipeline, "Demo"),
+        "lead_source": LeadSourceFactory(name="Referral"),
+        "deal": deal,
+        "company": deal.company,
+        "contact": contact,
+        "activity": activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected", deal=deal),
+        "activity_import": importers.import_create(
+            by=rep, file_name="a.csv", content="kind,occurred_at\ncall,2026-01-01\n"
+        ),
+        "goal": goal_save(goal=ActivityGoal(rep=rep, metric="call", target=50)),
+        "metric_goal": MetricGoal.objects.create(rep=rep, metric="win_rate", target=30, reward_description="Dinner"),
+    }

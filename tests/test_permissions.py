@@ -47,6 +47,7 @@ MATRIX = {
     "dashboards:health_web": (None, (OK,) * 5),
     "accounts:login": (None, (OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
     "accounts:logout": (None, (NOT_ALLOWED,) * 5),
+    "accounts:language": (None, (NOT_ALLOWED,) * 5),
     "accounts:password_change": (None, SIGNED_IN),
     "accounts:password_change_done": (None, SIGNED_IN),
     "accounts:user_list": (None, ADMIN_ONLY),
@@ -191,36 +192,6 @@ def _project_url_names():
 
 def test_it_covers_every_url():
     assert _project_url_names() == set(MATRIX)
-
-
-@pytest.fixture
-def objects(rep, team):
-    from activities import importers
-    from activities import services as activity_services
-    from quotas.models import ActivityGoal, MetricGoal
-    from quotas.services import goal_save
-    from tests.factories import ContactFactory, LeadSourceFactory, TerritoryFactory, make_deal, make_pipeline, stage
-
-    pipeline = make_pipeline()
-    deal = make_deal(owner=rep, pipeline=pipeline)
-    contact = ContactFactory(owner=rep, company=deal.company)
-    return {
-        "rep": rep,
-        "team": team,
-        "territory": TerritoryFactory(name="Northeast"),
-        "pipeline": pipeline,
-        "stage": stage(pipeline, "Demo"),
-        "lead_source": LeadSourceFactory(name="Referral"),
-        "deal": deal,
-        "company": deal.company,
-        "contact": contact,
-        "activity": activity_services.activity_log(owner=rep, by=rep, kind="call", outcome="connected", deal=deal),
-        "activity_import": importers.import_create(
-            by=rep, file_name="a.csv", content="kind,occurred_at\ncall,2026-01-01\n"
-        ),
-        "goal": goal_save(goal=ActivityGoal(rep=rep, metric="call", target=50)),
-        "metric_goal": MetricGoal.objects.create(rep=rep, metric="win_rate", target=30, reward_description="Dinner"),
-    }
 
 
 @pytest.mark.parametrize("role_index, role", list(enumerate(ROLES)))

@@ -206,10 +206,12 @@ def split_table(attribute: str):
 
 
 def leaderboard_table(scope: TeamScope, trend_unit: str) -> Table:
-    header = [_("Leaderboard"), _("Ranked by"), _("Rank"), _("Rep"), _("Figure"), _("% of plan")]
+    # The team page's message, whose "%%" (one percent sign once formatted) translators see as such.
+    of_plan = _("%% of plan") % ()
+    header = [_("Leaderboard"), _("Ranked by"), _("Rank"), _("Rep"), _("Figure"), of_plan]
     lines = []
     for board in leaderboards(team_rows(scope=scope)):
-        for ranked_by, entries in ((_("figure"), board["by_figure"]), (_("% of plan"), board["by_plan"])):
+        for ranked_by, entries in ((_("figure"), board["by_figure"]), (of_plan, board["by_plan"])):
             for rank, (row, figure, progress) in enumerate(entries, start=1):
                 lines.append([board["title"], ranked_by, rank, row.name, _cell(figure, 2), _cell(progress)])
     return header, lines
