@@ -178,6 +178,7 @@ LANGUAGE_CODE = "en"
 # Each language's own name, untranslated, so a reader finds theirs whatever the page's language.
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文"), ("nl", "Nederlands"), ("ro", "Română")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["salestracker.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

@@ -8,6 +8,7 @@ The pages are those of the permission matrix, as each role that may open them se
 
 import io
 import re
+from datetime import date
 import zoneinfo
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,10 +22,12 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation.template import templatize
 
 from activities import importers as activity_importers
 from activities.models import Kind, Outcome
+from dashboards.templatetags.team_figures import money
 from pipeline.models import DealType, ForecastCategory
 from tests.test_permissions import MATRIX, OK, ROLES
 
@@ -292,3 +295,17 @@ def test_a_page_in_dutch_and_romanian_shows_no_english_message(client, objects, 
     data = set(data_strings())
     leaks = [chunk for chunk in text if chunk in english and chunk not in data]
     assert not leaks, f"English on {name} in {language}: {leaks}"
+
+
+@pytest.mark.parametrize(
+    "language, amount, day",
+    [
+        ("en", "17,101", "Dec. 6, 2026"),
+        ("nl", "17.101", "6 december 2026"),
+        ("ro", "17.101", "6 Decembrie 2026"),
+        ("zh-hans", "17,101", "2026年12月6日"),  # thousands with commas, as Chinese sales reports write them
+    ],
+)
+def test_amounts_and_dates_follow_the_language(language, amount, day):
+    with translation.override(language):
+        assert (money(17100.5), date_format(date(2026, 12, 6))) == (amount, day)
