@@ -8,8 +8,8 @@ The pages are those of the permission matrix, as each role that may open them se
 
 import io
 import re
-from datetime import date
 import zoneinfo
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
