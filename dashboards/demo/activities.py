@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from activities.models import MEETING_KINDS, Activity, Kind, Outcome
 from activities.signals import activities_created
-from insights.demo import best_time_demo
+from dashboards.demo.locales import ENGLISH, DemoLocale
+from insights.demo import TERRITORY_ZONES, best_time_demo
 from pipeline.models import Contact, Deal
 from trends.demo import with_activity_drop
 
@@ -34,7 +35,7 @@ HABITS = {
 DAYS = 365
 
 
-def seed_activity_demo(*, users: dict, rng: random.Random) -> int:
+def seed_activity_demo(*, users: dict, rng: random.Random, words: DemoLocale) -> int:
     """Create the demo activity (the last ``DAYS`` days and the next week); returns how many rows."""
     tz = timezone.get_current_timezone()
     today = timezone.localdate()
@@ -60,9 +61,17 @@ def seed_activity_demo(*, users: dict, rng: random.Random) -> int:
                 )
             )
     rows = with_activity_drop(rows, today=today)  # the early warnings' story (trends/demo.py)
-    written = Activity.objects.bulk_create(best_time_demo(rows), batch_size=2000)
+    written = Activity.objects.bulk_create(best_time_demo(rows, territory_zones=_zones(words)), batch_size=2000)
     activities_created.send(sender=Activity, activities=written)
     return len(rows)
+
+
+def _zones(words: DemoLocale) -> dict[str, str]:
+    """Each territory's time zone, by its name in the demo's language: the English demo's are in the
+    US (``insights/demo.py``), another language's all in its one country's zone."""
+    if words.time_zone is None:
+        return {words.territories[key]: TERRITORY_ZONES[name] for key, name in ENGLISH.territories.items()}
+    return dict.fromkeys(words.territories.values(), words.time_zone)
 
 
 def _at(day, tz, rng: random.Random) -> datetime:

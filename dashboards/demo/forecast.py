@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Team
+from dashboards.demo.locales import DemoLocale
 from forecast.models import CallPeriodKind, ForecastCall
 from pipeline import services
 from pipeline.models import Deal, DealChange, ForecastCategory, StageKind
@@ -27,10 +28,11 @@ from quotas.models import OrgSettings
 from quotas.periods import Period
 
 # The stage defaults an admin would set: a deal in proposal is best case, in negotiation commit.
+# By the stage's key in ``dashboards/demo/pipeline.py``.
 STAGE_CATEGORIES = {
-    "Proposal": ForecastCategory.BEST_CASE,
-    "Negotiation": ForecastCategory.COMMIT,
-    "In talks": ForecastCategory.BEST_CASE,
+    "proposal": ForecastCategory.BEST_CASE,
+    "negotiation": ForecastCategory.COMMIT,
+    "in_talks": ForecastCategory.BEST_CASE,
 }
 
 
@@ -147,16 +149,17 @@ class DealForecaster:
             self._update(at, **fields)
 
 
-# (team, who submits its calls, how they treat the reps' roll-up: commit factor, best-case factor, note)
+# (team's key in locales.py, who submits its calls, how they treat the reps' roll-up: commit factor,
+# best-case factor); a manager who discounts commits says so in the call's note.
 CALLERS = {
-    "Enterprise East": ("manager", Decimal("0.8"), Decimal("1"), "Sam's commits discounted."),
-    "Mid-Market West": ("manager2", Decimal("1"), Decimal("1.1"), ""),
+    "east": ("manager", Decimal("0.8"), Decimal("1")),
+    "west": ("manager2", Decimal("1"), Decimal("1.1")),
 }
-DIRECTOR_TEAM = "North America Sales"
+DIRECTOR_TEAM = "department"
 CALL_WEEKS = 52
 
 
-def seed_forecast_calls(*, users: dict) -> int:
+def seed_forecast_calls(*, users: dict, words: DemoLocale) -> int:
     """Every Monday of the past year, each demo manager's call for their team for the month and the
     fiscal quarter under way, pre-filled with the reps' roll-up as it stood that morning, and the
     director's call for the department: the sum of the teams' calls. Returns how many."""
@@ -165,14 +168,16 @@ def seed_forecast_calls(*, users: dict) -> int:
     today = timezone.localdate()
     monday = today - timedelta(days=today.weekday())
     teams = {team.name: team for team in Team.objects.all()}
+    # The commits discounted are the optimist's (``HABITS``).
+    note = words.discount_note.format(first=users["sam"].first_name, last=users["sam"].last_name)
     calls = []
     for weeks_ago in range(CALL_WEEKS, -1, -1):
         day = monday - timedelta(weeks=weeks_ago)
         for kind in (CallPeriodKind.MONTH, CallPeriodKind.QUARTER):
             period = org.period(day, kind)
             department = [Decimal(0)] * 4
-            for name, (caller, commit_factor, best_factor, note) in CALLERS.items():
-                team = teams[name]
+            for key, (caller, commit_factor, best_factor) in CALLERS.items():
+                team = teams[words.teams[key]]
                 at = _morning(day) + timedelta(hours=1)
                 commit, best = history.roll_up(team.members.values_list("pk", flat=True), period=period, at=at)
                 call = ForecastCall(
@@ -192,7 +197,7 @@ def seed_forecast_calls(*, users: dict) -> int:
                 department = [a + b for a, b in zip(department, figures, strict=True)]
             calls.append(
                 ForecastCall(
-                    team=teams[DIRECTOR_TEAM],
+                    team=teams[words.teams[DIRECTOR_TEAM]],
                     period_kind=kind,
                     period_start=period.start,
                     commit=department[0],

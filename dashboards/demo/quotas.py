@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Team
+from dashboards.demo.locales import DemoLocale
 from quotas import services
 from quotas.models import ActivityGoal, MetricGoal, OrgSettings
 
@@ -26,8 +27,12 @@ QUARTER_QUOTAS = {
 }
 
 
-def seed_quota_demo(*, users: dict) -> None:
+def seed_quota_demo(*, users: dict, words: DemoLocale) -> None:
     org = OrgSettings.load()
+    if words.currency:
+        # Before any amount that names it: the rewards take the organisation's currency.
+        org.currency = words.currency
+        services.org_settings_save(org_settings=org, by=users["admin"])
     this_quarter = org.period(timezone.localdate(), "quarter")
     admin = users["admin"]
     for period in (this_quarter.previous(), this_quarter):
@@ -46,12 +51,12 @@ def seed_quota_demo(*, users: dict) -> None:
             rep=users["jordan"], metric="email", target=100, ramp_start=50, ramp_step=10, starts_on=monday, priority=3
         )
     )
-    east = Team.objects.get(name="Enterprise East")
+    east = Team.objects.get(name=words.teams["east"])
     services.goal_save(goal=ActivityGoal(team=east, metric="meetings_demos", target=16, is_collective=True, priority=1))
-    seed_metric_goal_demo(users=users, east=east)
+    seed_metric_goal_demo(users=users, east=east, words=words)
 
 
-def seed_metric_goal_demo(*, users: dict, east: Team) -> None:
+def seed_metric_goal_demo(*, users: dict, east: Team, words: DemoLocale) -> None:
     # From four months back, so the closed months already show who earned the reward.
     first = timezone.localdate().replace(day=1) - timedelta(days=100)
     for username in QUARTER_QUOTAS:
@@ -64,7 +69,7 @@ def seed_metric_goal_demo(*, users: dict, east: Team) -> None:
                 target=Decimal("80"),
                 starts_on=first,
                 priority=1,
-                reward_description="Customer care bonus",
+                reward_description=words.reward_description,
                 reward_amount=Decimal("250"),
                 reward_currency=OrgSettings.load().currency,
             )
