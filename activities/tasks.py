@@ -10,6 +10,7 @@ failed, so its page stops waiting and offers to try again.
 from celery import Task, shared_task
 from celery.exceptions import Retry
 from django.db import OperationalError
+from django.utils import translation
 
 from . import importers
 
@@ -38,13 +39,19 @@ TASK_OPTIONS = {
 }
 
 
+# Each takes the language of the person who sent the file: the row errors and the result are kept as
+# text, written in the worker, and must read in that person's language.
+
+
 @shared_task(**TASK_OPTIONS)
-def validate_import(import_id: int) -> str:
+def validate_import(import_id: int, language: str = "en") -> str:
     """Check every row of an import without writing any; returns its new status."""
-    return importers.import_validate(import_id=import_id)
+    with translation.override(language):
+        return importers.import_validate(import_id=import_id)
 
 
 @shared_task(**TASK_OPTIONS)
-def run_import(import_id: int) -> int:
+def run_import(import_id: int, language: str = "en") -> int:
     """Write every row of a confirmed import in one transaction; returns how many (0 if it was done already)."""
-    return importers.import_run(import_id=import_id)
+    with translation.override(language):
+        return importers.import_run(import_id=import_id)

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -50,9 +51,11 @@ def _enqueue_on_commit(task, job: ActivityImport) -> None:
     waiting and offers to try again.
     """
 
+    language = translation.get_language()
+
     def send():
         try:
-            task.delay(job.pk)
+            task.delay(job.pk, language=language)
         except Exception:
             importers.import_fail(import_id=job.pk)
             raise

@@ -10,7 +10,7 @@ import pytest
 import redis
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from activities import importers
 from activities.models import Activity, ActivityImport, ImportStatus
@@ -100,3 +100,23 @@ def test_a_real_worker_checks_and_imports_100000_rows(client, web_enqueues_to_re
     assert Activity.objects.count() == ROWS
     assert Activity.objects.filter(owner=rep, company=acme).count() == (ROWS + 2) // 3
     assert "100000 activities imported." in client.get(detail).content.decode()
+
+
+def test_the_worker_writes_row_errors_in_the_senders_language(
+    client, web_enqueues_to_redis, redis_url, test_database_url
+):
+    rep = RepFactory(username="ro_rep", language="ro")
+    client.force_login(rep)
+    yesterday = f"{timezone.localdate() - timedelta(days=1):%Y-%m-%d} 10:00"
+    content = f"{','.join(importers.FIELD_NAMES)}\n,call,,{yesterday},,,,,,\n".encode()
+    with services.celery_worker(redis_url=redis_url, database_url=test_database_url):
+        job = _upload_and_map(client, "ro.csv", content)
+        deadline = time.monotonic() + WAIT_SECONDS
+        while job.status != ImportStatus.INVALID and time.monotonic() < deadline:
+            time.sleep(0.1)
+            job.refresh_from_db()
+    assert job.status == ImportStatus.INVALID
+    with translation.override("ro"):
+        reason = translation.gettext("Choose how it went.")
+    assert reason != "Choose how it went."
+    assert [(error["row"], error["column"], error["reason"]) for error in job.errors] == [(2, "outcome", reason)]
