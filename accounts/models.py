@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from salestracker.names import full_name
+
 
 class Role(models.TextChoices):
     REP = "rep", _("Sales rep")
@@ -203,6 +205,9 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    def get_full_name(self):
+        return full_name(self.first_name, self.last_name)
 
     @property
     def is_admin(self) -> bool:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OwnedQuerySet, Team, Territory
 from salestracker.dates import validate_in_window
+from salestracker.names import full_name
 
 User = settings.AUTH_USER_MODEL
 
@@ -268,7 +269,7 @@ class Contact(models.Model):
         verbose_name_plural = _("contacts")
 
     def __str__(self):
-        return f"{self.first_name} {self.last_name}".strip()
+        return full_name(self.first_name, self.last_name)
 
 
 class DealType(models.TextChoices):

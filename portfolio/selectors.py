@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Concat, NullIf, Trim
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, Team, User
 from pipeline.models import Company, Segment
+from salestracker.names import full_name
 
 from .models import AccountTouch
 
@@ -98,12 +99,12 @@ def _with_last_touch(companies: QuerySet[Company], today: date) -> QuerySet[Comp
     who made it (of several reps that day, the one with the most touches, then the lowest id), named
     as ``User.__str__`` names them; never touched first, then the longest untouched, then by name."""
     last = AccountTouch.objects.filter(company_id=OuterRef("pk"), day__lte=today).order_by("-day", "-touches", "rep_id")
-    full_name = NullIf(Trim(Concat("rep__first_name", Value(" "), "rep__last_name")), Value(""))
-    named = last.annotate(name=Coalesce(full_name, "rep__username")).values("name")[:1]
     return companies.annotate(
         last_day=Subquery(last.values("day")[:1]),
         last_rep_id=Subquery(last.values("rep_id")[:1]),
-        last_by=Subquery(named),
+        last_by_first=Subquery(last.values("rep__first_name")[:1]),
+        last_by_last=Subquery(last.values("rep__last_name")[:1]),
+        last_by_username=Subquery(last.values("rep__username")[:1]),
     ).order_by(F("last_day").asc(nulls_first=True), "name", "pk")
 
 
@@ -119,7 +120,7 @@ def _accounts(companies: list[Company], today: date) -> list[Account]:
             company=c,
             last_day=c.last_day,
             last_rep_id=c.last_rep_id,
-            last_by=c.last_by,
+            last_by=full_name(c.last_by_first, c.last_by_last) or c.last_by_username if c.last_rep_id else None,
             neglected=c.last_day is None or c.last_day < since,
         )
         for c in companies
