@@ -105,8 +105,8 @@ class ContactOut(Schema):
     company_id: int | None
     company: str | None
     title: str
-    phone: str
-    phone_e164: str = Field(description="The stored number, normalised to E.164.")
+    phone: str = Field(description="The number as the app shows it, in international format.")
+    phone_e164: str = Field(description="The stored number, in E.164.")
     email: str
 
 

@@ -8,6 +8,7 @@ from accounts.models import Territory
 from salestracker.forms import MAX_ID, SearchForm
 
 from .models import Company, Contact, LeadSource, Segment, time_zone_names
+from .phones import phone_display, phone_normalise
 
 
 def _active_or_current(queryset: QuerySet, current_id: int | None) -> QuerySet:
@@ -68,6 +69,11 @@ class ContactForm(forms.ModelForm):
         self.fields["time_zone"] = _time_zone_field(Contact, _("The company's, else the organisation's"))
         self.fields["company"].queryset = Company.objects.only("pk", "name")
         self.fields["lead_source"].queryset = _active_or_current(LeadSource.objects.all(), self.instance.lead_source_id)
+        # Edited as it is read on the contact's page, not as the stored E.164.
+        self.initial["phone"] = phone_display(self.instance.phone)
+
+    def clean_phone(self) -> str:
+        return phone_normalise(self.cleaned_data["phone"])
 
 
 class _FilterForm(forms.Form):

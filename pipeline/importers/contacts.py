@@ -1,5 +1,6 @@
 """The contacts import: one row a person, at a company already in the address book or at none."""
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -8,6 +9,7 @@ from salestracker.csvimport import Column, ImportKind
 
 from .. import services
 from ..models import Company, Contact, LeadSource
+from ..phones import phone_normalise
 from . import names
 
 
@@ -37,7 +39,7 @@ class ContactImport(ImportKind):
         "last_name": "Lovelace",
         "company": "Acme Corporation",
         "title": "Head of Operations",
-        "phone": "555 0100",
+        "phone": "+1 212 555 0100",
         "email": "ada@acme.example",
         "decision_maker": "yes",
         "pain_points": "Manual reporting takes two days a month",
@@ -68,6 +70,10 @@ class ContactImport(ImportKind):
         }
         if not cells.get("first_name"):
             errors.add("first_name", _("This value is required."))
+        try:
+            values["phone"] = phone_normalise(values["phone"])
+        except ValidationError as error:
+            errors.add_validation_error("phone", error)
         email = values["email"]
         if email:
             if csvimport.key(email) in context["existing_emails"]:

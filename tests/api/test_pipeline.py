@@ -80,17 +80,22 @@ def test_another_teams_deal_is_404(api_as, rep, outsider):
     assert StageChange.objects.filter(deal=deal).count() == 1
 
 
-def test_it_finds_a_contact_whatever_format_the_number_was_stored_in(api_as, rep):
-    ada = ContactFactory(owner=rep, phone="+44 20 7946 0958")
-    bob = ContactFactory(owner=rep, phone="(020) 7946-0958")
-    ContactFactory(owner=rep, phone="+44 20 7946 0959")
+def test_it_finds_a_contact_by_a_number_in_another_format(api_as, rep):
+    # Stored as the contact form and the import store numbers: E.164.
+    ada = ContactFactory(owner=rep, phone="+442079460958")
+    bob = ContactFactory(owner=rep, phone="+442079460958")
+    ContactFactory(owner=rep, phone="+442079460959")
     caller = api_as(rep)
-    found = caller.get("/contacts/lookup", {"phone": "+442079460958"}).json()
-    # Bob's number has no country code: read as a number of the query's country (GB).
+    found = caller.get("/contacts/lookup", {"phone": "+44 (0)20 7946-0958"}).json()
     assert [c["id"] for c in found] == [ada.pk, bob.pk]
-    assert found[0]["phone_e164"] == "+442079460958"
+    assert (found[0]["phone"], found[0]["phone_e164"]) == ("+44 20 7946 0958", "+442079460958")
     national = caller.get("/contacts/lookup", {"phone": "020 7946 0958", "region": "gb"}).json()
     assert [c["id"] for c in national] == [ada.pk, bob.pk]
+
+
+def test_it_finds_no_one_by_a_number_nobody_has(api_as, rep):
+    ContactFactory(owner=rep, phone="+442079460958")
+    assert api_as(rep).get("/contacts/lookup", {"phone": "+1 415 555 0100"}).json() == []
 
 
 def test_a_number_without_country_or_region_is_refused(api_as, rep):
@@ -103,7 +108,11 @@ def test_a_number_without_country_or_region_is_refused(api_as, rep):
 
 def test_nonsense_and_an_unknown_region_are_refused(api_as, rep):
     caller = api_as(rep)
-    assert caller.get("/contacts/lookup", {"phone": "+1 abc"}).status_code == 422
+    nonsense = caller.get("/contacts/lookup", {"phone": "+1 abc"})
+    assert nonsense.status_code == 422
+    assert nonsense.json()["errors"] == [
+        {"pointer": "phone", "detail": "Enter a valid phone number, e.g. +31 20 123 4567."}
+    ]
     response = caller.get("/contacts/lookup", {"phone": "020 7946 0958", "region": "XX"})
     assert [e["pointer"] for e in response.json()["errors"]] == ["region"]
 
@@ -115,3 +124,11 @@ def test_the_deal_list_costs_a_fixed_number_of_queries(api_as, rep, django_asser
     caller = api_as(rep)
     with django_assert_max_num_queries(5):  # token, its use, the count, the page with its joins
         assert caller.get("/deals").json()["count"] == 20
+
+
+def test_the_contact_lookup_costs_a_fixed_number_of_queries(api_as, rep, django_assert_max_num_queries):
+    for _ in range(5):
+        ContactFactory(owner=rep, phone="+442079460958")
+    caller = api_as(rep)
+    with django_assert_max_num_queries(3):  # token, its use, the contacts with their companies
+        assert len(caller.get("/contacts/lookup", {"phone": "+442079460958"}).json()) == 5

@@ -26,7 +26,7 @@ def test_it_imports_contacts(client_as, teammate, acme, org):
                 "Hopper",
                 "ACME corporation",
                 "CTO",
-                "+1 555",
+                "(212) 555-0100",
                 "grace@acme.example",
                 "yes",
                 "Reports",
@@ -46,6 +46,7 @@ def test_it_imports_contacts(client_as, teammate, acme, org):
         teammate,
         "Reports",
     )
+    assert grace.phone == "+12125550100"  # stored as E.164, national numbers read as the default region's
     alan = Contact.objects.get(first_name="Alan")
     assert (alan.company, alan.is_decision_maker, alan.owner) == (None, False, teammate)
 
@@ -74,5 +75,23 @@ def test_it_reports_every_bad_contact_row_and_writes_nothing(client_as, rep, acm
         (3, "company", "Several companies are called “Twin”; rename them apart first."),
         (3, "email", "A contact with this email is already in the address book."),
         (5, "email", "This email is also on row 4."),
+    ]
+    assert _counts() == before
+
+
+def test_it_reports_a_phone_number_it_cannot_read_and_writes_nothing(client_as, rep):
+    before = _counts()
+    text = _csv(
+        [
+            ["first_name", "phone"],
+            ["Ada", "+44 20 7946 0958"],
+            ["Grace", "ask reception"],
+            ["Alan", "+1 415 555 0100 x12"],
+        ]
+    )
+    response = _upload(client_as(rep), "contacts", text)
+    assert _errors(response) == [
+        (3, "phone", "Enter a valid phone number, e.g. +31 20 123 4567."),
+        (4, "phone", "Enter the number without its extension."),
     ]
     assert _counts() == before

@@ -114,3 +114,43 @@ def test_it_lists_contacts_in_a_fixed_number_of_queries(client_as, rep, rows, dj
     client = client_as(rep)
     with django_assert_max_num_queries(LIST_QUERY_LIMIT + 1):  # one more filter list: companies
         assert client.get(reverse("pipeline:contact_list")).status_code == 200
+
+
+def test_it_stores_the_number_typed_as_e164(client_as, rep):
+    client_as(rep).post(reverse("pipeline:contact_create"), _contact_data(phone="(415) 555-0100"))
+    assert Contact.objects.get(email="grace@globex.example").phone == "+14155550100"
+
+
+def test_it_refuses_a_number_it_cannot_read_next_to_the_field(client_as, rep, contact):
+    before = list(Contact.objects.values())
+    for url in (reverse("pipeline:contact_create"), reverse("pipeline:contact_edit", args=[contact.pk])):
+        response = client_as(rep).post(url, _contact_data(phone="ask reception"))
+        assert response.context["form"].errors["phone"] == ["Enter a valid phone number, e.g. +31 20 123 4567."]
+        page = response.content.decode()
+        field = page[page.index('id="id_phone"') :]
+        assert "Enter a valid phone number, e.g. +31 20 123 4567." in field[: field.index("</div>")]
+    assert list(Contact.objects.values()) == before
+
+
+def test_it_edits_a_number_in_the_format_it_is_read_in(client_as, rep, contact):
+    Contact.objects.filter(pk=contact.pk).update(phone="+31201234567")
+    response = client_as(rep).get(reverse("pipeline:contact_edit", args=[contact.pk]))
+    assert response.context["form"]["phone"].value() == "+31 20 123 4567"
+
+
+def test_it_shows_a_number_for_reading_and_dials_it(client_as, rep, company, contact):
+    Contact.objects.filter(pk=contact.pk).update(phone="+31201234567")
+    pages = [
+        reverse("pipeline:contact_detail", args=[contact.pk]),
+        reverse("pipeline:contact_list"),
+        reverse("pipeline:company_detail", args=[company.pk]),
+    ]
+    for url in pages:
+        assert '<a href="tel:+31201234567">+31 20 123 4567</a>' in client_as(rep).get(url).content.decode(), url
+
+
+def test_it_shows_a_number_the_migration_kept_as_it_is_without_dialling_it(client_as, rep, contact):
+    Contact.objects.filter(pk=contact.pk).update(phone="ask reception")
+    page = client_as(rep).get(reverse("pipeline:contact_detail", args=[contact.pk])).content.decode()
+    assert "ask reception" in page
+    assert "tel:" not in page
