@@ -17,11 +17,7 @@ from django.db import connection, transaction
 from django.urls import Resolver404, resolve, reverse
 
 from salestracker.dates import in_window
-from tests import test_permissions
 from tests.test_permissions import MATRIX, PROJECT_NAMESPACES
-
-# The objects every page of the matrix is about (the rep owns them).
-objects = test_permissions.objects
 
 HUGE = "99999999999999999999"  # past a 64-bit integer
 DIGITS = "9" * 100_000  # past Python's int() limit, SQLite's LIKE pattern limit and every field's length
