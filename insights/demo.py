@@ -37,12 +37,12 @@ HOURS = {"jordan": {8: 0.7, 9: 0.7, 10: 0.8, 11: 1.0, 12: 3.0, 13: 3.0, 14: 1.0,
 REACHED = {Kind.CALL: Outcome.CONNECTED, Kind.EMAIL: Outcome.REPLIED}
 
 
-def best_time_demo(rows: list[Activity]) -> list[Activity]:
-    """Give the demo's companies and some contacts a time zone, and move each past call and email
-    of ``rows`` linked to a prospect to an hour of the prospect's day (the same day in the
-    organisation's zone); returns ``rows``."""
+def best_time_demo(rows: list[Activity], *, territory_zones: dict[str, str] = TERRITORY_ZONES) -> list[Activity]:
+    """Give the demo's companies and some contacts a time zone (``territory_zones``: by territory name,
+    for a demo in another language), and move each past call and email of ``rows`` linked to a
+    prospect to an hour of the prospect's day (the same day in the organisation's zone); returns ``rows``."""
     rng = random.Random(22)
-    company_zones, contact_zones = _zones()
+    company_zones, contact_zones = _zones(territory_zones)
     org_zone = timezone.get_current_timezone()
     today = timezone.localdate()
     rates = _rates(rows)
@@ -67,10 +67,10 @@ def best_time_demo(rows: list[Activity]) -> list[Activity]:
     return rows
 
 
-def _zones() -> tuple[dict[int, str], dict[int, str]]:
+def _zones(territory_zones: dict[str, str]) -> tuple[dict[int, str], dict[int, str]]:
     """Each demo company's zone (its territory's) and the contacts with one of their own, saved."""
     company_zones = {}
-    for name, zone in TERRITORY_ZONES.items():
+    for name, zone in territory_zones.items():
         companies = Company.objects.filter(territory__name=name)
         companies.update(time_zone=zone)
         company_zones |= dict.fromkeys(companies.values_list("pk", flat=True), zone)

@@ -29,8 +29,8 @@ def test_it_numbers_rows_as_the_spreadsheet_does(rep):
 
 
 def test_it_reads_back_what_the_exports_protected_from_spreadsheets(rep):
-    result = _parse("contacts", "first_name,phone\n'=cmd,'+1 555 0100\n", rep)
-    assert (result.rows[0].values["first_name"], result.rows[0].values["phone"]) == ("=cmd", "+1 555 0100")
+    result = _parse("contacts", "first_name,phone\n'=cmd,'+1 415 555 0100\n", rep)
+    assert (result.rows[0].values["first_name"], result.rows[0].values["phone"]) == ("=cmd", "+14155550100")
 
 
 def test_it_refuses_a_row_with_more_cells_than_columns(rep):

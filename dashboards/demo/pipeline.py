@@ -10,10 +10,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
-from django.utils.text import slugify
 
 from accounts.models import Territory
 from dashboards.demo import forecast
+from dashboards.demo.locales import DemoLocale
 from pipeline import services
 from pipeline.models import (
     Company,
@@ -29,89 +29,25 @@ from pipeline.models import (
     StageKind,
 )
 
-LEAD_SOURCES = ["Website", "Referral", "Outbound", "Event", "Partner"]
-COMPETITORS = ["Acme CRM", "Globex Sales Cloud", "Initech Pipeline"]
-LOST_REASONS = ["Price", "Timing", "No decision", "Chose a competitor", "Missing feature"]
-
-# name, probability, kind, opportunity, rotting days
+# key, probability, kind, opportunity, rotting days; each stage named in the demo's language (locales.py)
 NEW_BUSINESS = [
-    ("Lead", 10, StageKind.OPEN, False, None),
-    ("Qualified", 25, StageKind.OPEN, True, 21),
-    ("Demo", 50, StageKind.OPEN, False, None),
-    ("Proposal", 70, StageKind.OPEN, False, 14),
-    ("Negotiation", 85, StageKind.OPEN, False, None),
-    ("Won", 100, StageKind.WON, False, None),
-    ("Lost", 0, StageKind.LOST, False, None),
+    ("lead", 10, StageKind.OPEN, False, None),
+    ("qualified", 25, StageKind.OPEN, True, 21),
+    ("demo", 50, StageKind.OPEN, False, None),
+    ("proposal", 70, StageKind.OPEN, False, 14),
+    ("negotiation", 85, StageKind.OPEN, False, None),
+    ("won", 100, StageKind.WON, False, None),
+    ("lost", 0, StageKind.LOST, False, None),
 ]
 RENEWALS = [
-    ("Upcoming", 60, StageKind.OPEN, False, None),
-    ("In talks", 80, StageKind.OPEN, True, 30),
-    ("Renewed", 100, StageKind.WON, False, None),
-    ("Churned", 0, StageKind.LOST, False, None),
+    ("upcoming", 60, StageKind.OPEN, False, None),
+    ("in_talks", 80, StageKind.OPEN, True, 30),
+    ("renewed", 100, StageKind.WON, False, None),
+    ("churned", 0, StageKind.LOST, False, None),
 ]
-COMPANY_WORDS = [
-    "Northwind",
-    "Contoso",
-    "Fabrikam",
-    "Tailspin",
-    "Litware",
-    "Proseware",
-    "Adatum",
-    "Wingtip",
-    "Lucerne",
-    "Margie",
-    "Fourth",
-    "Coffee",
-    "Alpine",
-    "Blue",
-    "Yonder",
-    "Woodgrove",
-    "Humongous",
-    "Trey",
-    "Relecloud",
-    "Southridge",
-    "Wide",
-    "World",
-    "Graphic",
-    "Design",
-    "Bellows",
-    "Datum",
-]
-FIRST_NAMES = [
-    "Maria",
-    "James",
-    "Wei",
-    "Olivia",
-    "Noah",
-    "Aisha",
-    "Lucas",
-    "Sofia",
-    "Mateo",
-    "Emma",
-    "Hiro",
-    "Fatima",
-    "Liam",
-    "Ava",
-    "Omar",
-    "Chloe",
-]
-LAST_NAMES = [
-    "Garcia",
-    "Smith",
-    "Chen",
-    "Johnson",
-    "Brown",
-    "Khan",
-    "Silva",
-    "Rossi",
-    "Müller",
-    "Dubois",
-    "Tanaka",
-    "Ali",
-    "Novak",
-    "Berg",
-]
-TITLES = ["VP Sales", "Head of Operations", "CFO", "IT Director", "Procurement Lead", "CEO", "Sales Ops Manager"]
+# Real area codes with the exchange 555 and lines 0100-0199, which North America keeps for fiction:
+# valid E.164 numbers that ring no one.
+AREA_CODES = ["212", "312", "415", "512", "617", "206"]
 
 # Per-rep habits: chance to advance from each open stage, mean days per stage, typical deal size.
 HABITS = {
@@ -127,13 +63,13 @@ HABITS = {
 DEALS_PER_REP = 36
 
 
-def seed_pipeline_demo(*, users: dict, rng: random.Random) -> None:
-    sources = [LeadSource.objects.create(name=n) for n in LEAD_SOURCES]
-    competitors = [Competitor.objects.create(name=n) for n in COMPETITORS]
-    reasons = [LostReason.objects.create(name=n) for n in LOST_REASONS]
-    new_business = _pipeline("New business", NEW_BUSINESS)
-    _pipeline("Renewals", RENEWALS)
-    companies = _address_book(users=users, sources=sources, rng=rng)
+def seed_pipeline_demo(*, users: dict, rng: random.Random, words: DemoLocale) -> None:
+    sources = [LeadSource.objects.create(name=n) for n in words.lead_sources]
+    competitors = [Competitor.objects.create(name=n) for n in words.competitors]
+    reasons = [LostReason.objects.create(name=n) for n in words.lost_reasons]
+    new_business = _pipeline(words.pipelines["new_business"], NEW_BUSINESS, words=words)
+    _pipeline(words.pipelines["renewals"], RENEWALS, words=words)
+    companies = _address_book(users=users, sources=sources, rng=rng, words=words)
     now = timezone.now()
     # A stream of its own: the forecast habits leave the deals' and the activity's draws as they were.
     forecast_rng = random.Random(21)
@@ -154,39 +90,38 @@ def seed_pipeline_demo(*, users: dict, rng: random.Random) -> None:
                 rng=rng,
                 forecast_habit=forecast.habit_of(username),
                 forecast_rng=forecast_rng,
+                words=words,
             )
 
 
-def _pipeline(name: str, stages) -> Pipeline:
+def _pipeline(name: str, stages, *, words: DemoLocale) -> Pipeline:
     pipeline = services.pipeline_save(pipeline=Pipeline(name=name))
-    for order, (stage_name, probability, kind, opportunity, rotting) in enumerate(stages, start=1):
+    for order, (key, probability, kind, opportunity, rotting) in enumerate(stages, start=1):
         services.stage_save(
             stage=Stage(
                 pipeline=pipeline,
-                name=stage_name,
+                name=words.stages[key],
                 order=order,
                 probability=probability,
                 kind=kind,
                 is_opportunity=opportunity,
                 rotting_days=rotting,
-                forecast_category=forecast.STAGE_CATEGORIES.get(stage_name, ForecastCategory.PIPELINE),
+                forecast_category=forecast.STAGE_CATEGORIES.get(key, ForecastCategory.PIPELINE),
             )
         )
     return pipeline
 
 
-def _address_book(*, users: dict, sources, rng: random.Random) -> list[Company]:
+def _address_book(*, users: dict, sources, rng: random.Random, words: DemoLocale) -> list[Company]:
     territories = list(Territory.objects.all())
     reps = [users[name] for name in HABITS]
     companies = []
     for index in range(48):
         owner = reps[index % len(reps)]
-        name = f"{COMPANY_WORDS[index % len(COMPANY_WORDS)]} {['Ltd', 'Inc', 'GmbH', 'Group'][index % 4]}"
-        if index >= len(COMPANY_WORDS):
-            name = f"{COMPANY_WORDS[index % len(COMPANY_WORDS)]} {COMPANY_WORDS[(index * 7) % len(COMPANY_WORDS)]}"
+        domain = words.slug(words.company_words[index % len(words.company_words)])
         company = services.company_save(
             company=Company(
-                name=name,
+                name=words.company_name(index),
                 segment=rng.choice(Segment.values),
                 territory=owner.territory or rng.choice(territories),
                 employees=rng.choice([12, 45, 180, 600, 2500, 12000]),
@@ -196,15 +131,16 @@ def _address_book(*, users: dict, sources, rng: random.Random) -> list[Company]:
         )
         companies.append(company)
         for _ in range(rng.randint(1, 3)):
-            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            first, last = rng.choice(words.first_names), rng.choice(words.last_names)
             services.contact_save(
                 contact=Contact(
                     company=company,
                     first_name=first,
                     last_name=last,
-                    title=rng.choice(TITLES),
-                    email=f"{slugify(first)}.{slugify(last)}@{slugify(company.name.split()[0])}.example",
-                    phone=f"+1 555 {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+                    title=rng.choice(words.titles),
+                    email=f"{words.slug(first)}.{words.slug(last)}@{domain}.example",
+                    # The same two draws as before, so the rest of the demo's story is unchanged.
+                    phone=_fictional_phone(rng.randint(100, 999), rng.randint(1000, 9999)),
                     is_decision_maker=rng.random() < 0.35,
                     lead_source=rng.choice(sources),
                     owner=owner,
@@ -213,8 +149,12 @@ def _address_book(*, users: dict, sources, rng: random.Random) -> list[Company]:
     return companies
 
 
+def _fictional_phone(area: int, line: int) -> str:
+    return f"+1{AREA_CODES[area % len(AREA_CODES)]}55501{line % 100:02d}"
+
+
 def _deal_with_history(
-    *, owner, company, pipeline, habits, sources, competitors, reasons, start, rng, forecast_habit, forecast_rng
+    *, owner, company, pipeline, habits, sources, competitors, reasons, start, rng, forecast_habit, forecast_rng, words
 ):
     advance, mean_days, size = habits
     stages = list(pipeline.stages.current())
@@ -224,7 +164,7 @@ def _deal_with_history(
     now = timezone.now()
     contact = company.contacts.first()
     details = {
-        "title": f"{company.name}: {rng.choice(['Starter', 'Team', 'Enterprise', 'Add-on'])} plan",
+        "title": words.deal_title.format(company=company.name, plan=rng.choice(words.plans)),
         "amount": Decimal(round(rng.lognormvariate(0, 0.5) * size, -2)),
         "deal_type": DealType.NEW_BUSINESS
         if not company.is_customer

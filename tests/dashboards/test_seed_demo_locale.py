@@ -13,6 +13,7 @@ from dashboards.management.commands.seed_demo import logins_text
 from forecast.models import ForecastCall
 from pipeline.models import Company, Competitor, Contact, LeadSource, LostReason, Pipeline, Stage
 from quotas.models import MetricGoal, OrgSettings
+from salestracker.names import full_name
 
 CURRENCIES = {"zh-hans": "CNY", "nl": "EUR", "ro": "RON"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -117,7 +118,7 @@ def test_the_logins_show_the_names_seeded(demo, db):
 
     text = logins_text()
 
-    assert f"manager    {first} {last} — " in text
+    assert f"manager    {full_name(first, last)} — " in text
     assert LOCALES[demo].teams["east"] in text
     assert "Morgan" not in text
 
