@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from salestracker.names import full_name
+from salestracker.names import full_name, short_name
 
 
 class Role(models.TextChoices):
@@ -208,6 +208,9 @@ class User(AbstractUser):
 
     def get_full_name(self):
         return full_name(self.first_name, self.last_name)
+
+    def get_short_name(self):
+        return short_name(self.first_name, self.last_name)
 
     @property
     def is_admin(self) -> bool:

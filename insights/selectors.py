@@ -10,7 +10,8 @@ from functools import cached_property
 from math import ceil
 
 from django.db.models import Sum
-from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import pgettext_lazy
 
 from .models import ReachHour
 
@@ -20,6 +21,18 @@ MIN_ATTEMPTS = 10
 SHADES = 5  # the heatmap's colour steps, from the lowest rated slot's rate to the highest's
 BEST_COUNT = 3  # My week's best slots
 TOP_COUNT = 10  # the page's list of the best slots, beside the heatmap
+
+# Our own short weekday names: the heatmap's columns on a phone need them short in every language
+# (Django's Chinese "Mon" is 星期一, three characters; 周一 is what a phone shows).
+DAY_ABBR = [
+    pgettext_lazy("weekday, short", "Mon"),
+    pgettext_lazy("weekday, short", "Tue"),
+    pgettext_lazy("weekday, short", "Wed"),
+    pgettext_lazy("weekday, short", "Thu"),
+    pgettext_lazy("weekday, short", "Fri"),
+    pgettext_lazy("weekday, short", "Sat"),
+    pgettext_lazy("weekday, short", "Sun"),
+]
 
 
 @dataclass(frozen=True)
@@ -51,7 +64,7 @@ class Slot:
 
     @property
     def day_abbr(self) -> str:
-        return WEEKDAYS_ABBR[self.weekday - 1]
+        return DAY_ABBR[self.weekday - 1]
 
     @property
     def starts(self) -> time:

@@ -15,3 +15,11 @@ def full_name(first: str, last: str) -> str:
     if first and last and _cjk(first) and _cjk(last):
         return f"{last}{first}"
     return f"{first} {last}".strip()
+
+
+def short_name(first: str, last: str) -> str:
+    """What a greeting calls someone: the given name ("Ada"); a Chinese, Japanese or Korean name in
+    full ("陈明": a given name alone is only for family and close friends)."""
+    if first and last and _cjk(first) and _cjk(last):
+        return full_name(first, last)
+    return first

@@ -2,7 +2,7 @@
 
 import pytest
 
-from salestracker.names import full_name
+from salestracker.names import full_name, short_name
 from tests.factories import ContactFactory, RepFactory
 
 
@@ -25,3 +25,12 @@ def test_a_name_is_written_as_its_readers_write_it(first, last, written):
 def test_people_and_contacts_are_named_alike():
     assert str(RepFactory(first_name="娜", last_name="李")) == "李娜"
     assert str(ContactFactory(first_name="伟", last_name="王")) == "王伟"
+
+
+@pytest.mark.parametrize(
+    "first, last, greeted",
+    [("Ada", "Lovelace", "Ada"), ("明", "陈", "陈明"), ("Ada", "", "Ada"), ("", "Lovelace", "")],
+)
+def test_a_greeting_calls_someone_as_their_readers_would(first, last, greeted):
+    assert short_name(first, last) == greeted
+    assert RepFactory.build(first_name=first, last_name=last).get_short_name() == greeted

@@ -135,3 +135,20 @@ def test_a_quick_log_on_my_week_updates_its_counts(live_server, page: Page):
     # The figures behind the panel: fetched again on the activity-logged event, not reloaded.
     expect(page.get_by_test_id("today-call").locator("td").first).to_have_text("1")
     assert page.evaluate("window.__marker") == 1
+
+
+@pytest.mark.parametrize("language", ["nl", "ro", "zh-hans"])
+@pytest.mark.parametrize("username", ["rep", "admin"])
+def test_longer_languages_fit_a_laptop_too(demo, page: Page, language, username):
+    # Dutch and Romanian words run half again as long as English ones: the menu bar still holds
+    # every entry, and the tables' headings wrap rather than push their tables sideways.
+    User.objects.update(language=language)
+    sign_in(page, demo, username, password="demo", width=1280)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    for url_name in ("dashboards:my_week", "dashboards:team") if username == "admin" else ("dashboards:my_week",):
+        page.goto(demo + reverse(url_name))
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        expect(page.get_by_test_id("user-menu")).to_be_in_viewport()
+        assert page.evaluate(NO_SIDEWAYS_SCROLL), url_name
+        for wrapper in page.locator(".table-responsive").all():
+            assert wrapper.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), wrapper.inner_text()[:80]
