@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from salestracker.dates import validate_in_window
 
 from .models import Company, Contact, Deal, DealChange, NamedList, Pipeline, Stage, StageChange, StageKind
+from .phones import phone_normalise
 from .signals import stages_reordered
 
 
@@ -352,7 +353,12 @@ def company_save(*, company: Company) -> Company:
 @transaction.atomic
 def contact_save(*, contact: Contact) -> Contact:
     """Add or change a contact; a new time zone marks its activities' days dirty (through
-    ``insights/receivers.py``: the best-time rollup reads it)."""
+    ``insights/receivers.py``: the best-time rollup reads it). The phone number is stored as E.164
+    whichever way it came (form, import, admin, API), so one number is always one value."""
+    try:
+        contact.phone = phone_normalise(contact.phone)
+    except ValidationError as error:
+        raise ValidationError({"phone": error.messages}) from error
     contact.full_clean(exclude=_foreign_keys(Contact))
     contact.save()
     return contact

@@ -6,8 +6,16 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from pipeline import services
-from pipeline.models import Deal, StageChange
-from tests.factories import CompetitorFactory, LostReasonFactory, make_deal, make_pipeline, stage
+from pipeline.models import Contact, Deal, StageChange
+from tests.factories import (
+    CompanyFactory,
+    CompetitorFactory,
+    ContactFactory,
+    LostReasonFactory,
+    make_deal,
+    make_pipeline,
+    stage,
+)
 
 
 @pytest.fixture
@@ -170,3 +178,18 @@ def test_a_stage_holding_deals_keeps_its_kind(pipeline, rep):
         services.stage_save(stage=demo)
     assert "kind" in error.value.message_dict
     assert stage(pipeline, "Demo").kind == "open"
+
+
+def test_contact_save_stores_the_phone_as_e164_whichever_way_it_came(rep):
+    contact = ContactFactory.build(owner=rep, company=CompanyFactory(), phone="+31 (0)20-123 4567")
+    services.contact_save(contact=contact)
+    contact.refresh_from_db()
+    assert contact.phone == "+31201234567"
+
+
+def test_contact_save_refuses_a_bad_phone_and_saves_nothing(rep):
+    contact = ContactFactory.build(owner=rep, company=CompanyFactory(), phone="call me")
+    with pytest.raises(ValidationError) as refused:
+        services.contact_save(contact=contact)
+    assert set(refused.value.message_dict) == {"phone"}
+    assert not Contact.objects.exists()
