@@ -14,13 +14,14 @@ from .stage import StageTable
 
 ACTIVITY, CLOSED, STAGES, ATTAINMENT = ActivityTable(), ClosedTable(), StageTable(), AttainmentTable()
 FORECAST = ForecastTable()
+REACH, TOUCH = ReachTable(), AccountTouchTable()
 TABLES: tuple[Table, ...] = (
     ACTIVITY,
-    ReachTable(),
+    REACH,
     CLOSED,
     STAGES,
     ATTAINMENT,
     FORECAST,
-    AccountTouchTable(),
+    TOUCH,
     CompanyDayTable(),
 )
