@@ -401,6 +401,67 @@ class MetricGoal(models.Model):
         return min(target, Decimal(self.ramp_start) + moved)
 
 
+class EarnedReward(models.Model):
+    """A reward one rep earned: a rewarded metric goal met in a period that has closed, recorded the
+    night after (``quotas.rewards.earned_rewards_record``) with the goal's terms, its target and the
+    figure reached then. It is the record a reward is paid from, so nothing later changes it: an edit
+    or a deletion of the goal, a rep moving team, a late-logged activity (docs/metrics.md "Rewards")."""
+
+    goal = models.ForeignKey(
+        MetricGoal, on_delete=models.SET_NULL, null=True, blank=True, related_name="earned_rewards"
+    )
+    # PROTECT: a reward earned (perhaps paid) must keep its payee; people leave by being deactivated,
+    # and one who owns deals cannot be deleted anyway (``Deal.owner``).
+    rep = models.ForeignKey(User, on_delete=models.PROTECT, related_name="earned_rewards", verbose_name=_("rep"))
+    # The team whose goal paid it (its members when it was recorded); none for a rep's own goal.
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("team")
+    )
+    period_kind = models.CharField(_("period"), max_length=8, choices=GoalPeriod.choices)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    # A quarter's name (FY2026-Q3) depends on the fiscal year's start: the one the period was judged in.
+    fiscal_start = models.PositiveSmallIntegerField(_("fiscal year starts in month"))
+    # The goal as it was when the reward was earned.
+    goal_description = models.CharField(_("goal"), max_length=200)
+    metric = models.CharField(_("metric"), max_length=16, choices=OutcomeMetric.choices)
+    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices)
+    is_collective = models.BooleanField(_("collective"), default=False)
+    target = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
+    # The goal's figure in its unit (a team goal's is the team's), to four places.
+    reached = models.DecimalField(_("reached"), max_digits=18, decimal_places=4)
+    reward_description = models.CharField(_("reward"), max_length=200)
+    reward_amount = models.DecimalField(_("reward amount"), max_digits=12, decimal_places=2, null=True, blank=True)
+    reward_currency = models.CharField(_("reward currency"), max_length=3, blank=True)
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-period_end", "rep__first_name", "rep__last_name", "rep_id", "pk"]
+        verbose_name = _("earned reward")
+        verbose_name_plural = _("earned rewards")
+        constraints = [
+            # Recording a period twice (a rerun, two workers) adds nothing.
+            models.UniqueConstraint(
+                fields=["goal", "rep", "period_start", "period_kind"], name="earned_reward_once_per_goal_rep_period"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.rep} · {self.period} · {self.reward_description}"
+
+    @property
+    def period(self) -> Period:
+        return Period(self.period_start, self.period_kind, self.fiscal_start)
+
+    @property
+    def amount(self) -> Decimal | None:
+        return self.reward_amount
+
+    @property
+    def currency(self) -> str:
+        return self.reward_currency
+
+
 class ZoneChangeStatus(models.TextChoices):
     QUEUED = "queued", _("Waiting for a worker")
     CONVERTING = "converting", _("Recomputing the local days")

@@ -254,7 +254,7 @@ def metric_goal_save(*, goal: MetricGoal) -> MetricGoal:
 
 @transaction.atomic
 def metric_goal_delete(*, goal: MetricGoal, by) -> None:
-    """Delete a metric goal. Its earned rewards go with it: they are computed from the goal, never stored."""
+    """Delete a metric goal. The rewards recorded for it stay, with its terms as they were (``EarnedReward``)."""
     goal.delete()
 
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Team
 from accounts.permissions import admin_required, manager_required
-from dashboards.selectors.rep import earned_rewards, metric_goal_period, metric_progress
+from dashboards.selectors.rep import metric_goal_period, metric_progress, recorded_rewards
 from salestracker.csvio import csv_response, decimal_text
 from salestracker.forms import add_service_errors
 
@@ -190,32 +190,22 @@ def metric_goal_delete(request, goal_id):
 
 
 def _earned_rewards(request) -> tuple[RewardFilterForm, list]:
-    """The rewards earned in the chosen range, for the team and rep chosen; the form's own errors
-    (shown next to its fields) leave the list empty."""
-    today = timezone.localdate()
-    filters = RewardFilterForm(request.GET, today=today)
+    """The rewards recorded for the periods that ended in the chosen range, for the team and rep
+    chosen; the form's own errors (shown next to its fields) leave the list empty."""
+    filters = RewardFilterForm(request.GET, today=timezone.localdate())
     if not filters.is_valid():
         return filters, []
     chosen = filters.selection()
-    goals = MetricGoal.objects.exclude(reward_description="").select_related("rep", "team")
-    if chosen["team"] is not None:
-        goals = goals.filter(Q(team=chosen["team"]) | Q(rep__team=chosen["team"]))
-    rewards = earned_rewards(
-        goals=list(goals.order_by("priority", "pk")),
-        first_day=chosen["first_day"],
-        last_day=chosen["last_day"],
-        today=today,
-        fiscal_start=OrgSettings.load().fiscal_year_start_month,
+    rewards = recorded_rewards(
+        first_day=chosen["first_day"], last_day=chosen["last_day"], team=chosen["team"], rep=chosen["rep"]
     )
-    if chosen["rep"] is not None:
-        rewards = [reward for reward in rewards if reward.rep.pk == chosen["rep"].pk]
     return filters, rewards
 
 
 @admin_required
 @require_GET
 def rewards(request):
-    """Rewards earned on metric goals in closed periods: period, rep, goal and amount."""
+    """Rewards recorded on metric goals for closed periods: period, rep, goal and amount."""
     filters, earned = _earned_rewards(request)
     return render(request, "quotas/plan/rewards.html", {"filters": filters, "rewards": earned})
 
@@ -246,9 +236,9 @@ def rewards_export(request):
                 reward.period.start,
                 reward.period.end,
                 str(reward.rep),
-                str(reward.goal.team or ""),
-                str(reward.goal),
-                reward.goal.reward_description,
+                str(reward.team or ""),
+                reward.goal_description,
+                reward.reward_description,
                 "" if reward.amount is None else decimal_text(reward.amount),
                 reward.currency,
             ]

@@ -7,12 +7,14 @@ cycle-length ceiling and the East team's win rate."""
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Team
 from dashboards.demo.locales import DemoLocale
 from quotas import services
 from quotas.models import ActivityGoal, MetricGoal, OrgSettings
+from quotas.tasks import record_earned_rewards
 
 # Quarterly revenue quota per rep (in the organisation's currency).
 QUARTER_QUOTAS = {
@@ -88,3 +90,6 @@ def seed_metric_goal_demo(*, users: dict, east: Team, words: DemoLocale) -> None
     services.metric_goal_save(
         goal=MetricGoal(team=east, metric="win_rate", period_kind="quarter", target=Decimal("30"), starts_on=first)
     )
+    # The closed months' rewards, recorded as the nightly run would: at the commit, after the dashboard
+    # tables' refresh queued before it, whose figures they are judged on.
+    transaction.on_commit(record_earned_rewards.delay)

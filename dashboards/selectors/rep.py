@@ -29,13 +29,14 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum
 
-from accounts.models import User
+from accounts.models import Team, User
 from activities.models import MEETING_KINDS, Activity, Kind
 from pipeline.models import Deal, StageKind
 from quotas import history
 from quotas.goal_metrics import METRIC_SPECS, Unit
 from quotas.history import GoalProgress, History, Rates
 from quotas.models import ActivityGoal, Measure, MetricGoal, OrgSettings, OutcomeMetric, Quota
+from quotas.models import EarnedReward as RewardRecord
 from quotas.periods import Period
 from quotas.planner import reverse_funnel
 
@@ -590,38 +591,37 @@ def metric_goal_lines(*, rep: User, goals: list[MetricGoal], today: date, fiscal
 
 @dataclass(frozen=True)
 class RepMetricGoals:
-    """A rep's metric goals this period, and the rewards they earned lately."""
+    """A rep's metric goals this period, and the rewards recorded for them lately."""
 
     lines: list[MetricGoalLine]
-    earned: list[EarnedReward]
+    earned: list[RewardRecord]
 
 
 def rep_metric_goals(*, rep: User, today: date, rewards_since: date) -> RepMetricGoals:
     """The rep's metric goals (their own and their team's) with this period's progress, and the
-    rewards the rep earned in the periods that ended from ``rewards_since`` on. One query without
-    goals; with them, the organisation's fiscal start, the team's reps and the figures of every
-    period at once (two queries), plus any coverage reads."""
+    rewards recorded for the rep in the periods that ended from ``rewards_since`` on (kept when their
+    goal was deleted since). Two queries without goals; with them, the organisation's fiscal start,
+    the team's reps and the figures of this period (two queries), plus any coverage reads."""
+    earned = recorded_rewards(first_day=rewards_since, last_day=today, rep=rep)
     goals = metric_goals_for(reps=[rep])
     if not goals:
-        return RepMetricGoals([], [])
+        return RepMetricGoals([], earned)
     fiscal_start = OrgSettings.load().fiscal_year_start_month
-    current = [(goal, metric_goal_period(goal, today, fiscal_start)) for goal in goals]
-    closed = [
-        (goal, period)
-        for goal in goals
-        if goal.has_reward
-        for period in _closed_periods(
-            goal, first_day=rewards_since, last_day=today, today=today, fiscal_start=fiscal_start
-        )
-    ]
-    team_reps = history._team_reps({goal.team_id for goal in goals if goal.team_id})
-    progress = metric_progress(pairs=current + closed, today=today, team_reps=team_reps)
-    lines = []
-    for goal, period in current:
-        found = progress[(goal.pk, period)]
-        lines.append(MetricGoalLine(found, next((m for m in found.members if m.rep.pk == rep.pk), None)))
-    earned = _earned(closed, progress, team_reps)
-    return RepMetricGoals(lines, [reward for reward in earned if reward.rep.pk == rep.pk])
+    return RepMetricGoals(metric_goal_lines(rep=rep, goals=goals, today=today, fiscal_start=fiscal_start), earned)
+
+
+def recorded_rewards(
+    *, first_day: date, last_day: date, team: Team | None = None, rep: User | None = None
+) -> list[RewardRecord]:
+    """The rewards recorded for the periods that ended between ``first_day`` and ``last_day`` (both
+    included), newest period first, then by rep and in the order recorded (goal priority); ``team``
+    keeps those of its goals and of its reps' own goals, ``rep`` that rep's. One query."""
+    found = RewardRecord.objects.filter(period_end__range=(first_day, last_day)).select_related("rep", "team")
+    if team is not None:
+        found = found.filter(Q(team=team) | Q(rep__team=team))
+    if rep is not None:
+        found = found.filter(rep=rep)
+    return list(found)
 
 
 def _closed_periods(goal: MetricGoal, *, first_day: date, last_day: date, today: date, fiscal_start: int):
@@ -635,12 +635,20 @@ def _closed_periods(goal: MetricGoal, *, first_day: date, last_day: date, today:
 
 
 def earned_rewards(
-    *, goals: list[MetricGoal], first_day: date, last_day: date, today: date, fiscal_start: int
+    *,
+    goals: list[MetricGoal],
+    first_day: date,
+    last_day: date,
+    today: date,
+    fiscal_start: int,
+    recorded: frozenset[tuple[int, str, date]] = frozenset(),
 ) -> list[EarnedReward]:
     """The rewards earned in the goals' closed periods that ended between ``first_day`` and
-    ``last_day``: a rep goal met pays its rep; a team goal met pays each of the team's active reps,
-    and a collective one is met only when every member met their part. Newest period first, then
-    by rep and goal priority. A period still running earns nothing yet."""
+    ``last_day``, from today's figures and team members: a rep goal met pays its rep; a team goal met
+    pays each of the team's active reps, and a collective one is met only when every member met their
+    part. Newest period first, then by rep and goal priority. A period still running earns nothing
+    yet; one in ``recorded`` (goal id, period kind, period start) is left out. The pages read what
+    ``quotas.rewards.earned_rewards_record`` recorded from this, never this itself."""
     pairs = [
         (goal, period)
         for goal in goals
@@ -648,6 +656,7 @@ def earned_rewards(
         for period in _closed_periods(
             goal, first_day=first_day, last_day=last_day, today=today, fiscal_start=fiscal_start
         )
+        if (goal.pk, period.kind, period.start) not in recorded
     ]
     team_reps = history._team_reps({goal.team_id for goal, _period in pairs if goal.team_id})
     return _earned(pairs, metric_progress(pairs=pairs, today=today, team_reps=team_reps), team_reps)

@@ -20,8 +20,9 @@ from dashboards.selectors.rep import (
     metric_progress,
     rep_metric_goals,
 )
-from quotas.models import MetricGoal, OrgSettings
+from quotas.models import EarnedReward, MetricGoal, OrgSettings
 from quotas.periods import Period
+from quotas.rewards import earned_rewards_record
 from tests.factories import CompanyFactory, LostReasonFactory, make_deal, make_pipeline
 from tests.helpers import NOW, at
 
@@ -296,11 +297,9 @@ def test_a_reward_is_earned_for_a_closed_period_that_met_the_goal(rep, november)
         reward_currency="EUR",
     )
     goal(rep=rep, metric="won_revenue", target=1, starts_on=date(2026, 9, 1))  # no reward: never listed
-    earned = earned_rewards(
-        goals=metric_goals_for(reps=[rep]), first_day=date(2026, 8, 1), last_day=TODAY, today=TODAY, fiscal_start=1
-    )
-    assert [(r.period, r.rep, r.goal, r.amount, r.currency) for r in earned] == [
-        (OCTOBER, rep, dinner, Decimal("150"), "EUR")
+    earned_rewards_record(today=TODAY)
+    assert [(r.period, r.rep, r.goal, r.amount, r.currency, r.reached) for r in EarnedReward.objects.all()] == [
+        (OCTOBER, rep, dinner, Decimal("150"), "EUR", 4500)
     ]
 
 
@@ -323,8 +322,11 @@ def test_a_collective_reward_pays_each_member_only_when_every_member_met_it(froz
         reward_amount=Decimal("100"),
         reward_currency="USD",
     )
-    earned = earned_rewards(goals=[spif], first_day=date(2026, 9, 1), last_day=TODAY, today=TODAY, fiscal_start=1)
-    assert sorted((r.period, r.rep.username) for r in earned) == [(OCTOBER, "owner"), (OCTOBER, "teammate")]
+    earned_rewards_record(today=TODAY)
+    assert sorted((r.period, r.rep.username, r.goal) for r in EarnedReward.objects.all()) == [
+        (OCTOBER, "owner", spif),
+        (OCTOBER, "teammate", spif),
+    ]
 
 
 @pytest.mark.parametrize("goals_per_kind", [1, 3])
@@ -373,14 +375,15 @@ def test_a_reps_page_reads_their_goals_and_rewards_in_fixed_queries(
     for n in range(1, goals_per_kind + 1):
         goal(rep=rep, metric="win_rate", target=10 * n, reward_description="Lunch")
         goal(team=team, metric="won_revenue", target=1000 * n, period_kind="week", reward_description="Trip")
-    # The goals, the fiscal start, the team's reps, then this period's and the closed periods'
-    # figures together: one GROUP BY on ActivityDay and one on ClosedDay.
-    with django_assert_num_queries(5):
+    # The recorded rewards, the goals, the fiscal start, the team's reps, then this period's figures:
+    # one GROUP BY on ActivityDay and one on ClosedDay.
+    with django_assert_num_queries(6):
         found = rep_metric_goals(rep=rep, today=TODAY, rewards_since=TODAY - timedelta(days=89))
     assert len(found.lines) == 2 * goals_per_kind
 
 
-def test_a_reps_page_without_metric_goals_costs_one_query(frozen, rep, django_assert_num_queries):
-    with django_assert_num_queries(1):
+def test_a_reps_page_without_metric_goals_costs_two_queries(frozen, rep, django_assert_num_queries):
+    # The recorded rewards (a goal deleted since keeps them) and the goals.
+    with django_assert_num_queries(2):
         found = rep_metric_goals(rep=rep, today=TODAY, rewards_since=TODAY - timedelta(days=89))
     assert (found.lines, found.earned) == ([], [])

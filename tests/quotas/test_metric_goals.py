@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from dashboards import rollups
 from quotas.models import MetricGoal, OrgSettings
+from quotas.rewards import earned_rewards_record
 from quotas.services import metric_goal_save
 from salestracker.csvio import decode
 from tests.factories import make_deal, make_pipeline
@@ -134,7 +135,7 @@ def test_an_outsider_cannot_delete_a_goal(client_as, rep, outsider):
 
 @pytest.fixture
 def october_won(frozen, rep, teammate):
-    """The rep won 4,500 on 20 October; the teammate nothing. Today is 18 November 2026."""
+    """The rep won 4,500 on 20 October; the teammate nothing; October's rewards recorded. Today is 18 November 2026."""
     OrgSettings.load()
     make_deal(
         owner=rep,
@@ -155,6 +156,7 @@ def october_won(frozen, rep, teammate):
             reward_amount=Decimal("1250.50"),
             reward_currency="EUR",
         )
+    earned_rewards_record(today=NOW.date())  # the nightly run: the pages read what it recorded
 
 
 def test_the_admin_lists_earned_rewards_and_exports_them(client_as, admin_user, rep, october_won):
