@@ -266,6 +266,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dashboards.tasks.rebuild_rollups",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Nightly, after the rebuild: record the rewards earned in the periods that closed, from its figures.
+    "record-earned-rewards": {"task": "quotas.tasks.record_earned_rewards", "schedule": crontab(hour=4, minute=0)},
     # Hourly: forget the create forms' one-time keys older than a day (a retry comes within minutes).
     "expire-submission-keys": {"task": "accounts.tasks.expire_submissions", "schedule": crontab(minute=40)},
     # Hourly: forget the API's idempotency keys older than a day (a dialer retries within minutes).
