@@ -151,13 +151,22 @@ class RewardFilterForm(forms.Form):
         label=_("Periods ended from"), required=False, widget=DateInput, validators=[validate_in_window]
     )
     last_day = forms.DateField(label=_("to"), required=False, widget=DateInput, validators=[validate_in_window])
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"), required=False)
-    rep = forms.ModelChoiceField(label=_("Rep"), queryset=User.objects.none(), required=False)
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.order_by("name"), required=False, empty_label=_("All teams")
+    )
+    rep = forms.ModelChoiceField(
+        label=_("Rep"), queryset=User.objects.none(), required=False, empty_label=_("All reps")
+    )
 
     def __init__(self, *args, today, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
         self.fields["rep"].queryset = User.objects.filter(role="rep").order_by("first_name", "last_name")
+        # The filter bar's own small Bootstrap controls (the template lays the fields out itself).
+        for name, field in self.fields.items():
+            kind = "form-select" if isinstance(field, forms.ModelChoiceField) else "form-control"
+            invalid = " is-invalid" if self.is_bound and name in self.errors else ""
+            field.widget.attrs["class"] = f"{kind} {kind}-sm{invalid}"
 
     def clean(self):
         data = super().clean()
