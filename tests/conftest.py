@@ -4,6 +4,7 @@ and the real services (PostgreSQL, Redis, a Celery worker)."""
 from contextlib import ExitStack
 
 import pytest
+from django.utils import translation
 
 from tests import services
 from tests.factories import AdminFactory, ManagerFactory, RepFactory, TeamFactory
@@ -23,6 +24,16 @@ def _fresh_cache():
     cache.set(CURRENCY_CACHE_KEY, "USD")
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in Chinese or Dutch leaves its language
+    active in the thread (Django's LocaleMiddleware activates one per request and never resets it),
+    and text made outside a request (a period's name) would follow it into the next test."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
