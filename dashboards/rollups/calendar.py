@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as day_start
 
+from django.db import connection
 from django.db.models import Max, Min
 from django.utils import timezone
 
@@ -62,11 +63,18 @@ def calendar_ensure(first: date | None, last: date | None) -> None:
         spans = [(want_first, want_last)]
     else:
         spans = [(want_first, have_first - timedelta(days=1)), (have_last + timedelta(days=1), want_last)]
+    spans = [(span_first, span_last) for span_first, span_last in spans if span_first <= span_last]
     for span_first, span_last in spans:
-        if span_first <= span_last:
-            PeriodDay.objects.bulk_create(
-                _calendar_rows(span_first, span_last, fiscal_start), batch_size=2_000, ignore_conflicts=True
-            )
+        PeriodDay.objects.bulk_create(
+            _calendar_rows(span_first, span_last, fiscal_start), batch_size=2_000, ignore_conflicts=True
+        )
+    if spans and connection.vendor == "postgresql":
+        # The statements after this, in the same transaction, join the new rows. Statistics taken
+        # by autovacuum meanwhile count no rows on their pages (they are not committed yet), and
+        # PostgreSQL then plans the joins for a one-row calendar: minutes at a few thousand rows.
+        # ANALYZE here counts them (and holds off autovacuum's until the commit).
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {PeriodDay._meta.db_table}")
 
 
 def calendar_reset() -> None:

@@ -20,7 +20,7 @@ from ..models import DirtyMark, Scope
 from .calendar import calendar_ensure
 from .locks import lock_reps_and_teams
 from .rebuilding import rebuild
-from .sql import BATCH, claimed_filter
+from .sql import BATCH, claimed_filter, statistics_ensure
 from .tables import TABLES
 from .tables.base import write
 
@@ -89,6 +89,7 @@ def drain(*, batch: int = BATCH) -> int:
     up_to = DirtyMark.objects.aggregate(last=Max("pk"))["last"]
     if up_to is None:
         return 0
+    statistics_ensure()
     everything = list(DirtyMark.objects.ready().filter(scope=Scope.ALL, pk__lte=up_to).values_list("pk", flat=True))
     if everything:
         try:

@@ -21,7 +21,7 @@ from ..models import DirtyMark
 from .calendar import calendar_reset
 from .copies import TableCopy
 from .locks import lock_everything, rebuild_lock
-from .sql import BATCH, Filter, everything, rep_chunk, run
+from .sql import BATCH, Filter, everything, rep_chunk, run, statistics_ensure
 from .tables import ACTIVITY, CLOSED, FORECAST, REACH, STAGES, TABLES, TOUCH, Table
 from .tables.base import insert, write
 
@@ -46,6 +46,7 @@ def rebuild(*, progress: Callable[[int, int], None] | None = None) -> None:
     # A mark with a lower id can still commit later (ids are taken at insert, not at
     # commit), so the end deletes these ids only, never "every id up to".
     covered = list(DirtyMark.objects.values_list("pk", flat=True))
+    statistics_ensure()
     with rebuild_lock() as apart:
         # Apart: each part filled, each copy indexed, the swap, the attainment table.
         steps = sum(COPIED.values()) + len(COPIED) + 1 + len(IN_PLACE) if apart else len(TABLES)

@@ -50,6 +50,21 @@ class DayTable(Table):
         return f"DELETE FROM {self.model._meta.db_table} WHERE {self._keys(f, 'rep_id', 'day')}", []
 
 
+def delete_periods(table: Table, f: Filter, *, kind: str, start: str) -> tuple[str, list]:
+    """The DELETE of ``table``'s rows for the (rep, period) keys of ``f``, ``kind`` and ``start``
+    naming each row's period kind and first day (SQL on its columns). The keys are read from the
+    row alone: joined to the calendar for them, the condition spanned two tables, and with either
+    table's statistics taken while its rows were uncommitted PostgreSQL planned nested loops that
+    ran for minutes."""
+    name = table.model._meta.db_table
+    where = f.periods.format(rep="c.rep_id")
+    return (
+        f"DELETE FROM {name} WHERE id IN (SELECT c.id FROM (SELECT id, rep_id, {kind} AS period_kind, "
+        f"{start} AS period_start FROM {name}) c WHERE {where})",
+        [],
+    )
+
+
 def write(table: Table, f: Filter, now) -> None:
     """Recompute ``table``'s rows for the keys of ``f``: delete them, insert them afresh."""
     # Two refreshes never meet on a key: each holds the locks of its reps and teams

@@ -18,7 +18,7 @@ from pipeline.models import DealChange, StageKind
 from ...models import FORECAST_WEEK_VALUES, ForecastWeek
 from ..calendar import fiscal_start_month
 from ..sql import CAL, STAGE, Filter
-from .base import Table
+from .base import Table, delete_periods
 
 DEAL_CHANGE = DealChange._meta.db_table
 CHANGED = "(n <> 0 OR amount <> 0 OR weighted <> 0)"
@@ -114,10 +114,4 @@ class ForecastTable(Table):
         return sql, []
 
     def delete(self, f: Filter):
-        table = self.model._meta.db_table
-        where = f.periods.format(rep="t.rep_id")
-        return (
-            f"DELETE FROM {table} WHERE id IN (SELECT t.id FROM {table} t JOIN {CAL} c "
-            f"ON c.period_kind = 'week' AND c.period_start = t.week_start AND c.day = t.week_start WHERE {where})",
-            [],
-        )
+        return delete_periods(self, f, kind="'week'", start="week_start")

@@ -13,7 +13,7 @@ from pipeline.models import StageKind
 
 from ...models import STAGE_ROLLUP_VALUES, StageRollup
 from ..sql import ACT, CAL, CHANGE, DEAL, STAGE, Filter, days_between
-from .base import Table
+from .base import Table, delete_periods
 
 WON_RANK = 1_000_000_000  # above every stage order: a deal's rank once it was won
 
@@ -47,14 +47,7 @@ class StageTable(Table):
         return sql, []
 
     def delete(self, f):
-        where = f.periods.format(rep="t.rep_id")
-        table = self.model._meta.db_table
-        return (
-            f"DELETE FROM {table} WHERE id IN (SELECT t.id FROM {table} t JOIN {CAL} c "
-            f"ON c.period_kind = t.period_kind AND c.period_start = t.period_start AND c.day = t.period_start "
-            f"WHERE {where})",
-            [],
-        )
+        return delete_periods(self, f, kind="period_kind", start="period_start")
 
 
 def _whole(count: str) -> str:

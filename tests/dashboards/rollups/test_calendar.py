@@ -5,9 +5,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from dashboards import rollups
 from dashboards.models import ClosedDay, DirtyMark, PeriodDay, StageRollup
+from dashboards.rollups.calendar import calendar_ensure
 from quotas import services as quota_services
 from quotas.models import OrgSettings
 from quotas.periods import Period
@@ -112,3 +114,12 @@ def test_saving_new_settings_over_the_saved_row_compares_with_it(db):
     DirtyMark.objects.all().delete()
     OrgSettings(pk=1, fiscal_year_start_month=1).save()
     assert DirtyMark.objects.filter(scope=Scope.ALL).exists()
+
+
+@pytest.mark.postgres
+def test_the_rows_a_refresh_adds_to_the_calendar_are_counted_for_its_next_statements():
+    calendar_ensure(date(2026, 3, 2), date(2026, 3, 2))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [PeriodDay._meta.db_table])
+        assert cursor.fetchone()[0] == PeriodDay.objects.count() > 0

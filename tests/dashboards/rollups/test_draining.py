@@ -8,13 +8,14 @@ rows back to exactly what a full recompute says (``rollups.verify() == []``).
 """
 
 import logging
+import threading
 import time
 from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
@@ -22,7 +23,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from accounts.models import Role
 from activities import importers
 from activities import services as activity_services
-from activities.models import ImportStatus
+from activities.models import Activity, ImportStatus
 from dashboards import marks, rollups, tasks
 from dashboards.models import ActivityDay, Attainment, ClosedDay, DirtyMark, StageRollup
 from pipeline import services as pipeline_services
@@ -461,6 +462,44 @@ def test_two_drains_at_once_leave_the_same_rows_as_a_rebuild(monkeypatch, team):
     assert not DirtyMark.objects.exists()
     assert rollups.verify() == []
     assert ActivityDay.objects.filter(kind="call").count() > 0
+
+
+def _counted(table: str) -> tuple[int, float]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpages, reltuples FROM pg_class WHERE relname = %s", [table])
+        return cursor.fetchone()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_drain_counts_the_rows_of_a_table_analyzed_while_they_were_uncommitted(monkeypatch, rep):
+    monkeypatch.setattr(tasks.drain_rollups, "delay", lambda: None)
+    table = Activity._meta.db_table
+    written, analyzed = threading.Event(), threading.Event()
+
+    def bulk_load():
+        with transaction.atomic():
+            for n in range(200):
+                activity_services.activity_log(
+                    owner=rep, by=rep, kind="call", outcome="connected", occurred_at=days_ago(n % 30)
+                )
+            written.set()
+            analyzed.wait(60)
+
+    thread = in_thread(bulk_load)
+    assert written.wait(60)
+    # As autovacuum does in the middle of a bulk load: the rows are on pages, not yet committed.
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}")
+    analyzed.set()
+    thread.join(60)
+    pages, rows = _counted(table)
+    assert pages > 0 and rows == 0
+
+    rollups.drain()
+
+    assert _counted(table)[1] == 200
+    assert rollups.verify() == []
 
 
 @pytest.mark.django_db(transaction=True)
