@@ -28,6 +28,7 @@ from dashboards.demo.pipeline import seed_pipeline_demo
 from dashboards.demo.quotas import seed_quota_demo
 from pipeline.models import Deal
 from portfolio.demo import seed_coverage_demo
+from trends.demo import seed_earlier_year
 
 DEMO_PASSWORD = "demo"
 
@@ -148,6 +149,8 @@ def seed_demo_organisation(*, words: DemoLocale) -> None:
     seed_activity_demo(users=users, rng=rng, words=words)
     seed_coverage_demo(users=users)
     seed_quota_demo(users=users, words=words)
+    # After the deals and activity it must leave as they are; before the calls, whose roll-ups count its wins.
+    seed_earlier_year()
     seed_forecast_calls(users=users, words=words)
 
 
