@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from activities.models import MEETING_KINDS, Activity, Kind
+from dashboards.demo.locales import DemoLocale
 from pipeline import services
 from pipeline.models import Company, Deal, DealType, StageKind
 
@@ -62,7 +63,7 @@ NEW_SHARE = 0.25  # of everyone else's customers: none a year earlier, new this 
 STAGE_DAYS = 6  # between an earlier deal's stages
 
 
-def seed_earlier_year() -> None:
+def seed_earlier_year(*, words: DemoLocale) -> None:
     """The won deals of the year before the demo's year, through the pipeline services (stage history,
     changes and close dates as real use would leave them)."""
     start = demo_year_start(timezone.localdate())
@@ -106,7 +107,7 @@ def seed_earlier_year() -> None:
         company = Company.objects.filter(owner=taylor).order_by("pk").first()
         if company:
             day = month_before + timedelta(days=9)
-            _won_deal(company, taylor, pipeline, Decimal(12000), day, None, habitual.get(taylor.pk))
+            _won_deal(company, taylor, pipeline, words.amount(12000), day, None, habitual.get(taylor.pk))
     # Churned: won a year earlier, nothing since; kept out of the compared month so growth reads as above.
     idle = defaultdict(list)
     companies = Company.objects.filter(owner__isnull=False).exclude(pk__in=scales.keys()).select_related("owner")
@@ -116,7 +117,7 @@ def seed_earlier_year() -> None:
         # Every other one of each team's, not a random half: each team's page has churned customers.
         for company in team_companies[::2]:
             day = a_year_before(start) + timedelta(days=rng.randint(0, 300))
-            amount = Decimal(round(rng.lognormvariate(0, 0.4) * 15000, -2))
+            amount = Decimal(round(rng.lognormvariate(0, 0.4) * 15000 * words.money, -2))
             _won_deal(company, company.owner, pipeline, amount, day, None, habitual.get(company.owner_id))
 
 

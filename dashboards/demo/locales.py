@@ -7,6 +7,7 @@ Structure (who manages which team, which stage is commit) lives with the demo mo
 the keys used here."""
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils.text import slugify
 
@@ -36,6 +37,13 @@ class DemoLocale:
     discount_note: str  # "{first}", "{last}": the manager's note on the optimist's commits
     # Romanised spellings for e-mail addresses, where slugify would leave nothing (Chinese).
     latin: dict[str, str] = field(default_factory=dict)
+    # About how many of the currency a dollar of the English demo buys, in round figures: deal
+    # sizes, quotas and rewards are multiplied by it, so a Chinese demo's deals are yuan-sized.
+    money: int = 1
+
+    def amount(self, dollars) -> Decimal:
+        """An amount of the English demo (``dollars``) in this demo's currency."""
+        return Decimal(dollars) * self.money
 
     def company_name(self, index: int) -> str:
         words = self.company_words
@@ -161,6 +169,7 @@ ENGLISH = DemoLocale(
 CHINESE = DemoLocale(
     language="zh-hans",
     currency="CNY",
+    money=7,
     time_zone="Asia/Shanghai",
     people={
         "admin": ("雪梅", "王"),
@@ -431,6 +440,7 @@ DUTCH = DemoLocale(
 ROMANIAN = DemoLocale(
     language="ro",
     currency="RON",
+    money=5,
     time_zone="Europe/Bucharest",
     people={
         "admin": ("Adriana", "Marin"),

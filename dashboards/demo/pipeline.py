@@ -165,7 +165,7 @@ def _deal_with_history(
     contact = company.contacts.first()
     details = {
         "title": words.deal_title.format(company=company.name, plan=rng.choice(words.plans)),
-        "amount": Decimal(round(rng.lognormvariate(0, 0.5) * size, -2)),
+        "amount": Decimal(round(rng.lognormvariate(0, 0.5) * size * words.money, -2)),
         "deal_type": DealType.NEW_BUSINESS
         if not company.is_customer
         else rng.choice([DealType.EXPANSION, DealType.RENEWAL]),

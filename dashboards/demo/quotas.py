@@ -16,7 +16,7 @@ from quotas import services
 from quotas.models import ActivityGoal, MetricGoal, OrgSettings
 from quotas.tasks import record_earned_rewards
 
-# Quarterly revenue quota per rep (in the organisation's currency).
+# Quarterly revenue quota per rep (in dollars of the English demo: ``DemoLocale.amount``).
 QUARTER_QUOTAS = {
     "rep": 90000,
     "sam": 120000,
@@ -39,10 +39,10 @@ def seed_quota_demo(*, users: dict, words: DemoLocale) -> None:
     admin = users["admin"]
     for period in (this_quarter.previous(), this_quarter):
         for username, target in QUARTER_QUOTAS.items():
-            services.quota_set(by=admin, period=period, target=Decimal(target), rep=users[username])
+            services.quota_set(by=admin, period=period, target=words.amount(target), rep=users[username])
     for team in Team.objects.filter(parent__isnull=False):
         total = sum(QUARTER_QUOTAS[u.username] for u in team.members.all() if u.username in QUARTER_QUOTAS)
-        services.quota_set(by=admin, period=this_quarter, target=Decimal(total), team=team)
+        services.quota_set(by=admin, period=this_quarter, target=words.amount(total), team=team)
     monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
     for username in QUARTER_QUOTAS:
         services.goal_save(goal=ActivityGoal(rep=users[username], metric="call", target=60, priority=1))
@@ -72,7 +72,7 @@ def seed_metric_goal_demo(*, users: dict, east: Team, words: DemoLocale) -> None
                 starts_on=first,
                 priority=1,
                 reward_description=words.reward_description,
-                reward_amount=Decimal("250"),
+                reward_amount=words.amount(250),
                 reward_currency=OrgSettings.load().currency,
             )
         )

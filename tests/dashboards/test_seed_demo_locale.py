@@ -9,10 +9,11 @@ from django.core.management import call_command
 
 from accounts.models import Team, Territory, User
 from dashboards.demo.locales import ENGLISH, LOCALES
+from dashboards.demo.quotas import QUARTER_QUOTAS
 from dashboards.management.commands.seed_demo import logins_text
 from forecast.models import ForecastCall
 from pipeline.models import Company, Competitor, Contact, LeadSource, LostReason, Pipeline, Stage
-from quotas.models import MetricGoal, OrgSettings
+from quotas.models import MetricGoal, OrgSettings, Quota
 from salestracker.names import full_name
 
 CURRENCIES = {"zh-hans": "CNY", "nl": "EUR", "ro": "RON"}
@@ -101,6 +102,16 @@ def test_the_organisation_counts_in_the_countrys_currency(demo, db):
     assert set(MetricGoal.objects.exclude(reward_currency="").values_list("reward_currency", flat=True)) == {
         CURRENCIES[demo]
     }
+
+
+def test_quotas_and_rewards_are_in_the_countrys_money(demo, db):
+    # About what a dollar of the English demo buys: yuan-sized and lei-sized deals and targets.
+    money = {"zh-hans": 7, "nl": 1, "ro": 5}[demo]
+    rep = User.objects.get(username="rep")
+
+    assert set(Quota.objects.filter(rep=rep).values_list("target", flat=True)) == {QUARTER_QUOTAS["rep"] * money}
+    rewards = MetricGoal.objects.exclude(reward_amount=None).values_list("reward_amount", flat=True)
+    assert set(rewards) == {250 * money}
 
 
 def test_the_companies_are_in_the_countrys_time_zone(demo, db):

@@ -150,7 +150,7 @@ def seed_demo_organisation(*, words: DemoLocale) -> None:
     seed_coverage_demo(users=users)
     seed_quota_demo(users=users, words=words)
     # After the deals and activity it must leave as they are; before the calls, whose roll-ups count its wins.
-    seed_earlier_year()
+    seed_earlier_year(words=words)
     seed_forecast_calls(users=users, words=words)
 
 
